@@ -1,0 +1,308 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ClientSession } from 'mongodb';
+import { bundlesOf, type BundleDoc, type BundleOp } from '../src/services/bundle';
+import type { ExecutionDoc, OperationBody, RelationshipDoc, ResourceDoc } from '../src/store/db';
+import { firstMeta, nextMeta } from '../src/store/record-writes';
+import type { ActivityDeps } from './deps';
+import { createPipelineActivities, RECEIPT_FOR, TERMINAL } from './pipeline';
+
+/** What the commit did: wrote everything, or found the bundle cannot be written (nothing was). */
+export type BundleCommitResult = { status: 'COMMITTED' } | { status: 'DROPPED'; seq?: number; reason: string };
+
+interface Write {
+  op: BundleOp;
+  body: OperationBody | undefined;
+  writeId: string;
+  /** The record's `versionId` when the write was decided (null: absent). */
+  expected: string | null;
+}
+
+/** The staged operations without their data, kept once the bundle has settled (for inspection and idempotent retries). */
+function slim(ops: BundleOp[]): BundleOp[] {
+  return ops.map(({ body: _body, previous: _previous, ...rest }) => rest);
+}
+
+/** Heartbeats when running as an activity (so a lost worker is noticed soon); a no-op elsewhere. */
+function heartbeat(): void {
+  try {
+    Context.current().heartbeat();
+  } catch {
+    // not inside an activity
+  }
+}
+
+/**
+ * The side effects of a bundle's workflow. Every activity is idempotent: the bundle document records how far
+ * it got (started executions, the commit's intent, its state), and each record write carries `{taskId}:{seq}`.
+ */
+export function createBundleActivities(deps: ActivityDeps) {
+  const { store } = deps;
+  const { catalog, pipelines, locks } = deps.services;
+  const now = deps.now ?? (() => new Date());
+  const bundles = bundlesOf(store);
+  const { finish } = createPipelineActivities(deps);
+
+  // A replica set (real MongoDB) runs the final write in one transaction; FerretDB has none.
+  let transactions: Promise<boolean> | undefined;
+  const supportsTransactions = (): Promise<boolean> => {
+    transactions ??= store.db.admin().command({ hello: 1 })
+      .then((hello) => typeof hello.setName === 'string')
+      .catch(() => {
+        transactions = undefined;
+        return false;
+      });
+    return transactions;
+  };
+
+  async function load(taskId: string): Promise<BundleDoc> {
+    const doc = await bundles.findOne({ _id: taskId });
+    if (!doc) throw ApplicationFailure.create({ type: 'InvalidOperation', message: `bundle ${taskId} does not exist`, nonRetryable: true });
+    return doc;
+  }
+
+  /** The executions of the bundle's pipeline operations, by seq. */
+  async function executionsOf(bundle: BundleDoc): Promise<Map<number, ExecutionDoc>> {
+    const opKeys = bundle.ops.filter((o) => o.pipelineDefinitionId).map((o) => `${bundle._id}:${o.seq}`);
+    const docs = opKeys.length ? await store.executions.find({ opKey: { $in: opKeys } }).toArray() : [];
+    return new Map(docs.map((d) => [Number((d.opKey ?? '').slice(bundle._id.length + 1)), d]));
+  }
+
+  async function resourceExists(source: string, type: string, id: string): Promise<boolean> {
+    return Boolean(await store.resources.findOne({ _id: `${source}/${type}/${id}` }, { projection: { _id: 1 } }));
+  }
+
+  /**
+   * Whether the bundle can be written as it stands: every execution still waiting, every record without a
+   * pipeline unchanged since the door, creates still new, updates still there, relationship ends present.
+   * Returns each record's version (the intent), or the first operation that cannot be written.
+   */
+  async function check(bundle: BundleDoc, executions: Map<number, ExecutionDoc>): Promise<{ expected: (string | null)[] } | { seq: number; reason: string }> {
+    const { source } = bundle;
+    const after = new Map(bundle.ops.filter((o) => o.targetType === 'RESOURCE').map((o) => [`${o.type}/${o.id}`, o.action !== 'DELETE']));
+    const expected: (string | null)[] = [];
+    for (const op of bundle.ops) {
+      const what = `${op.targetType.toLowerCase()} ${op.type}/${op.id}`;
+      const key = `${source}/${op.type}/${op.id}`;
+      const current = op.targetType === 'RESOURCE'
+        ? await store.resources.findOne({ _id: key }, { projection: { meta: 1 } })
+        : await store.relationships.findOne({ _id: key }, { projection: { meta: 1 } });
+      const version = current?.meta.versionId ?? null;
+      const execution = executions.get(op.seq);
+      if (op.pipelineDefinitionId) {
+        if (!execution || TERMINAL.includes(execution.status)) return { seq: op.seq, reason: `the pipeline execution of ${what} has ended` };
+        if (op.action === 'CREATE' && current) return { seq: op.seq, reason: `${what} was created by another request meanwhile` };
+        if (op.action === 'UPDATE' && !current) return { seq: op.seq, reason: `${what} was deleted by another request meanwhile` };
+      } else if (version !== op.expectedVersion) {
+        return { seq: op.seq, reason: `${what} was written by another request after the bundle was accepted` };
+      }
+      const body = execution?.processedOperation ?? op.body;
+      if (op.targetType === 'RELATIONSHIP' && op.action !== 'DELETE' && body) {
+        for (const end of [body.from, body.to]) {
+          if (end && !(after.get(`${end.type}/${end.id}`) ?? (await resourceExists(source, end.type, end.id)))) {
+            return { seq: op.seq, reason: `resource ${end.type}/${end.id}, an end of ${what}, no longer exists` };
+          }
+        }
+      }
+      expected[op.seq] = version;
+    }
+    return { expected };
+  }
+
+  /**
+   * Writes one operation, once: a record that carries the write's id has it already; a record whose version
+   * moved since the intent was written by a later request (possible only after a lost worker let another
+   * request in), and that later write stands. Under the record's lock, or inside the transaction.
+   */
+  async function apply(source: string, w: Write, at: string, session?: ClientSession): Promise<void> {
+    const { op } = w;
+    const opts = session ? { session } : {};
+    const _id = `${source}/${op.type}/${op.id}`;
+    const guarded = <T>(lockKey: string, fn: () => Promise<T>): Promise<T> => (session ? fn() : locks.run(lockKey, fn));
+    if (op.targetType === 'RESOURCE') {
+      await guarded(_id, async () => {
+        const current = await store.resources.findOne({ _id }, opts);
+        if (current?.lastWrite === w.writeId || (current?.meta.versionId ?? null) !== w.expected) return;
+        if (op.action === 'DELETE') {
+          if (!current) return;
+          // Relationships first: a retry after a crash in between finds the resource and finishes the job.
+          await store.relationships.deleteMany({ source, 'from.type': op.type, 'from.id': op.id }, opts);
+          await store.relationships.deleteMany({ source, 'to.type': op.type, 'to.id': op.id }, opts);
+          await store.resources.deleteOne({ _id, 'meta.versionId': current.meta.versionId }, opts);
+          return;
+        }
+        const body = w.body as OperationBody;
+        if (!current) {
+          const doc: ResourceDoc = { _id, source, type: op.type, id: op.id, data: body.data, contained: body.contained ?? {}, meta: firstMeta(source, body.meta, at), lastWrite: w.writeId };
+          await store.resources.insertOne(doc, opts);
+          return;
+        }
+        const doc: ResourceDoc = { ...current, data: body.data, contained: body.contained ?? {}, meta: nextMeta(current.meta, body.meta?.identifier, at), lastWrite: w.writeId };
+        const res = await store.resources.replaceOne({ _id, 'meta.versionId': current.meta.versionId }, doc, opts);
+        if (res.matchedCount !== 1) throw new Error(`resource ${op.type}/${op.id} changed while the bundle was written; retrying`);
+      });
+      return;
+    }
+    await guarded(`rel:${_id}`, async () => {
+      const current = await store.relationships.findOne({ _id }, opts);
+      if (current?.lastWrite === w.writeId || (current?.meta.versionId ?? null) !== w.expected) return;
+      if (op.action === 'DELETE') {
+        if (current) await store.relationships.deleteOne({ _id, 'meta.versionId': current.meta.versionId }, opts);
+        return;
+      }
+      const body = w.body as OperationBody;
+      const from = body.from ?? current?.from;
+      const to = body.to ?? current?.to;
+      if (!from || !to) throw ApplicationFailure.create({ type: 'InvalidOperation', message: `relationship ${op.type}/${op.id} has no ends`, nonRetryable: true });
+      if (!current) {
+        const doc: RelationshipDoc = { _id, source, type: op.type, id: op.id, from, to, data: body.data, meta: firstMeta(source, body.meta, at), lastWrite: w.writeId };
+        await store.relationships.insertOne(doc, opts);
+        return;
+      }
+      const doc: RelationshipDoc = { ...current, data: body.data, meta: nextMeta(current.meta, body.meta?.identifier, at), lastWrite: w.writeId };
+      const res = await store.relationships.replaceOne({ _id, 'meta.versionId': current.meta.versionId }, doc, opts);
+      if (res.matchedCount !== 1) throw new Error(`relationship ${op.type}/${op.id} changed while the bundle was written; retrying`);
+    });
+  }
+
+  /** After the writes: every receipt SUCCESS, every execution SUCCESSFUL, the bundle COMMITTED. */
+  async function markCommitted(bundle: BundleDoc, executions: Map<number, ExecutionDoc>, at: string, session?: ClientSession): Promise<void> {
+    const opts = session ? { session } : {};
+    const withExecution = bundle.ops.filter((o) => o.pipelineDefinitionId).map((o) => `${bundle._id}:${o.seq}`);
+    const without = bundle.ops.filter((o) => !o.pipelineDefinitionId).map((o) => `${bundle._id}:${o.seq}`);
+    if (without.length) await store.receipts.updateMany({ _id: { $in: without } }, { $set: { status: 'SUCCESS', completedAt: at } }, opts);
+    if (withExecution.length) {
+      await store.executions.updateMany({ _id: { $in: [...executions.values()].map((e) => e._id) } }, { $set: { status: 'SUCCESSFUL', updatedAt: at } }, opts);
+      await store.receipts.updateMany({ _id: { $in: withExecution } }, { $set: { status: 'SUCCESS', completedAt: at, 'pipelineExecution.status': 'SUCCESSFUL' } }, opts);
+    }
+    await bundles.updateOne({ _id: bundle._id }, { $set: { state: 'COMMITTED', settledAt: at, ops: slim(bundle.ops) } }, opts);
+  }
+
+  return {
+    /**
+     * Hands each pipeline operation to its record's workflow (an execution in bundle mode); returns the
+     * execution ids. A retry skips what it already handed out, so no execution is enqueued twice.
+     */
+    async bundleStart(taskId: string): Promise<{ executionIds: string[] }> {
+      const bundle = await load(taskId);
+      const started = new Set(bundle.started);
+      const executionIds: string[] = [];
+      for (const op of bundle.ops) {
+        if (!op.pipelineDefinitionId) continue;
+        heartbeat();
+        const opKey = `${taskId}:${op.seq}`;
+        if (started.has(op.seq)) {
+          const existing = await store.executions.findOne({ opKey }, { projection: { _id: 1 } });
+          if (existing) {
+            executionIds.push(existing._id);
+            continue;
+          }
+        }
+        const dot = op.pipelineDefinitionId.lastIndexOf('.');
+        const pipeline = await catalog.pipeline(bundle.source, op.pipelineDefinitionId.slice(0, dot), Number(op.pipelineDefinitionId.slice(dot + 1)));
+        if (!pipeline) throw ApplicationFailure.create({ type: 'InvalidOperation', message: `pipeline ${op.pipelineDefinitionId} does not exist`, nonRetryable: true });
+        const accepted = await pipelines.accept({
+          source: bundle.source, action: op.action, targetType: op.targetType, type: op.type, id: op.id, body: op.body ?? { data: {} },
+          ...(op.previous ? { previous: op.previous } : {}), pipeline, receivedAt: bundle.receivedAt,
+          task: { taskId, seq: op.seq, opKey }, bundleId: taskId,
+        });
+        executionIds.push(accepted.executionId);
+        started.add(op.seq);
+        await bundles.updateOne({ _id: taskId }, { $set: { started: [...started] } });
+      }
+      return { executionIds };
+    },
+
+    /**
+     * Writes every operation of a bundle whose executions are all READY. First it checks the bundle can be
+     * written and records that intent (COMMITTING); from then on a retry, after a crash between two writes,
+     * completes the job and never writes a record twice. On a replica set the writes are one transaction.
+     */
+    async bundleCommit(taskId: string): Promise<BundleCommitResult> {
+      const bundle = await load(taskId);
+      if (bundle.state === 'COMMITTED') return { status: 'COMMITTED' };
+      if (bundle.state === 'DROPPED') return { status: 'DROPPED', reason: bundle.reason ?? 'the bundle was dropped' };
+      const executions = await executionsOf(bundle);
+      let intent = bundle.intent;
+      if (bundle.state === 'OPEN' || !intent) {
+        const checked = await check(bundle, executions);
+        if ('reason' in checked) return { status: 'DROPPED', ...checked };
+        intent = { at: now().toISOString(), expected: checked.expected };
+        await bundles.updateOne({ _id: taskId }, { $set: { state: 'COMMITTING', intent } });
+      }
+      const { at, expected } = intent;
+      const writes: Write[] = bundle.ops.map((op) => ({
+        op, body: executions.get(op.seq)?.processedOperation ?? op.body, writeId: `${taskId}:${op.seq}`, expected: expected[op.seq] ?? null,
+      }));
+      if (await supportsTransactions()) {
+        const session = store.client.startSession();
+        try {
+          await session.withTransaction(async () => {
+            for (const w of writes) await apply(bundle.source, w, at, session);
+            await markCommitted(bundle, executions, at, session);
+          });
+        } finally {
+          await session.endSession();
+        }
+      } else {
+        for (const w of writes) {
+          heartbeat();
+          await apply(bundle.source, w, at);
+        }
+        await markCommitted(bundle, executions, at);
+      }
+      return { status: 'COMMITTED' };
+    },
+
+    /** Drops a bundle that was not written: its state, and the receipts of its operations without an execution (CANCELLED). */
+    async bundleDrop(taskId: string, drop: { seq?: number; reason: string }): Promise<void> {
+      const bundle = await load(taskId);
+      if (bundle.state === 'COMMITTED' || bundle.state === 'COMMITTING') {
+        throw ApplicationFailure.create({ type: 'InvalidOperation', message: `bundle ${taskId} is ${bundle.state}: it cannot be dropped`, nonRetryable: true });
+      }
+      const at = now().toISOString();
+      if (bundle.state !== 'DROPPED') await bundles.updateOne({ _id: taskId }, { $set: { state: 'DROPPED', reason: drop.reason, settledAt: at } });
+      const own = bundle.ops.filter((o) => !o.pipelineDefinitionId).map((o) => `${taskId}:${o.seq}`);
+      if (own.length) {
+        await store.receipts.updateMany({ _id: { $in: own }, status: 'PENDING' }, { $set: { status: 'CANCELLED', completedAt: at, error: { message: `the bundle was dropped: ${drop.reason}` } } });
+      }
+    },
+
+    /**
+     * The last step of a dropped bundle, once its executions have closed (or stopped answering): closes any
+     * execution still open, and makes every receipt of a pipeline operation final, as its execution ended
+     * (FerretDB updates are read-modify-writes, so this also repairs a write lost to a race).
+     */
+    async bundleSettle(taskId: string): Promise<void> {
+      const bundle = await load(taskId);
+      const message = `the bundle was dropped: ${bundle.reason ?? 'an operation did not complete'}`;
+      for (const execution of (await executionsOf(bundle)).values()) {
+        if (!TERMINAL.includes(execution.status)) await finish(execution._id, 'CANCELLED', {});
+      }
+      const executions = await executionsOf(bundle);
+      const receipts = new Map((await store.receipts.find({ taskId }).toArray()).map((r) => [r.seq, r]));
+      const at = now().toISOString();
+      for (const op of bundle.ops) {
+        if (!op.pipelineDefinitionId) continue;
+        heartbeat();
+        const execution = executions.get(op.seq);
+        const receipt = receipts.get(op.seq);
+        const status = execution && TERMINAL.includes(execution.status) ? RECEIPT_FOR[execution.status] : 'CANCELLED';
+        if (!receipt) {
+          // The bundle ended before this operation's execution was made.
+          await store.receipts.insertOne({
+            _id: `${taskId}:${op.seq}`, taskId, seq: op.seq, source: bundle.source, action: op.action, targetType: op.targetType, type: op.type, id: op.id,
+            status, receivedAt: bundle.receivedAt, completedAt: at, error: { message },
+          });
+          continue;
+        }
+        const error = receipt.error ?? (status === 'CANCELLED' ? { message } : undefined);
+        if (receipt.status === status && receipt.completedAt && receipt.pipelineExecution?.status === execution?.status && receipt.error === error) continue;
+        await store.receipts.updateOne({ _id: receipt._id }, {
+          $set: { status, completedAt: receipt.completedAt ?? at, ...(error ? { error } : {}), ...(execution && receipt.pipelineExecution ? { 'pipelineExecution.status': execution.status } : {}) },
+        });
+      }
+      await bundles.updateOne({ _id: taskId }, { $set: { ops: slim(bundle.ops) } });
+    },
+  };
+}

@@ -1,0 +1,255 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { PredicateContext } from '../src/predicate';
+import { parseDuration } from '../src/pipeline/duration';
+import { normalize } from '../src/pipeline/normalizer';
+import { segment } from '../src/pipeline/segmenter';
+import { stepTriggered } from '../src/pipeline/trigger';
+import { runValidator, validatorOutcome } from '../src/pipeline/validator';
+import { vectorize } from '../src/pipeline/vectorizer';
+import type { Step } from '../src/schemas/pipeline';
+import type { Decision, ExecutionDoc, ExecutionStatus, ExecutionStep, OperationBody, ReceiptStatus } from '../src/store/db';
+import { writeRelationship, writeResource } from '../src/store/record-writes';
+import type { ActivityDeps } from './deps';
+
+
+export const TERMINAL: ExecutionStatus[] = ['SUCCESSFUL', 'ERROR', 'CANCELLED', 'DROPPED'];
+const OPEN_STEP = new Set(['PENDING', 'IN_PROGRESS', 'IN_REVIEW']);
+
+/** What a receipt becomes when its execution ends (seeds: a REJECT is a SUCCESS of the operation). */
+export const RECEIPT_FOR: Record<ExecutionStatus, ReceiptStatus> = {
+  IN_PROGRESS: 'PENDING', IN_REVIEW: 'PENDING', SUCCESSFUL: 'SUCCESS', DROPPED: 'SUCCESS', ERROR: 'FAILURE', CANCELLED: 'CANCELLED',
+};
+
+export type StepOutcome = { outcome: 'DONE' | 'FAIL' } | { outcome: 'REVIEW'; reviewTimeoutMs?: number; onTimeout?: 'APPROVE' | 'REJECT' };
+
+/**
+ * Every side effect of the pipeline workflows. Each activity is idempotent: it reads the execution, sees
+ * what it already did (a step's recorded status, a record's `lastWrite`) and does not do it twice.
+ */
+export function createPipelineActivities(deps: ActivityDeps) {
+  const { store, embedder } = deps;
+  const { catalog, locks } = deps.services;
+  const now = deps.now ?? (() => new Date());
+
+  async function load(executionId: string): Promise<ExecutionDoc> {
+    const doc = await store.executions.findOne({ _id: executionId });
+    if (!doc) throw ApplicationFailure.create({ type: 'InvalidOperation', message: `execution ${executionId} does not exist`, nonRetryable: true });
+    return doc;
+  }
+
+  async function stepsOf(doc: ExecutionDoc): Promise<Step[]> {
+    const dot = doc.pipelineDefinitionId.lastIndexOf('.');
+    const pipeline = await catalog.pipeline(doc.source, doc.pipelineDefinitionId.slice(0, dot), Number(doc.pipelineDefinitionId.slice(dot + 1)));
+    if (!pipeline) throw ApplicationFailure.create({ type: 'InvalidOperation', message: `pipeline ${doc.pipelineDefinitionId} does not exist`, nonRetryable: true });
+    return pipeline.steps;
+  }
+
+  /** Sets the execution's status (and its receipt's) plus any other fields, only while the execution is open. */
+  async function update(doc: ExecutionDoc, status: ExecutionStatus, set: Record<string, unknown> = {}, receipt: Record<string, unknown> = {}): Promise<void> {
+    const at = now().toISOString();
+    const res = await store.executions.updateOne({ _id: doc._id, status: { $nin: TERMINAL } }, { $set: { ...set, status, updatedAt: at } });
+    if (res.matchedCount === 0) return;
+    const terminal = TERMINAL.includes(status);
+    await store.receipts.updateOne(
+      { _id: doc.receiptId },
+      { $set: { 'pipelineExecution.status': status, status: RECEIPT_FOR[status], ...(terminal ? { completedAt: at } : {}), ...receipt } },
+    );
+  }
+
+  function context(doc: ExecutionDoc, body: OperationBody): PredicateContext {
+    const { target, action } = doc.operation;
+    return { action, record: { id: target.id, type: target.type, ...body }, ...(doc.previous ? { previous: doc.previous } : {}) };
+  }
+
+  async function finish(executionId: string, status: 'ERROR' | 'CANCELLED' | 'DROPPED', extra: { stepIndex?: number; decision?: Decision; error?: string }): Promise<void> {
+    const doc = await load(executionId);
+    if (TERMINAL.includes(doc.status)) return;
+    const at = now().toISOString();
+    const steps: ExecutionStep[] = doc.steps.map((s, i) => {
+      if (i === extra.stepIndex && extra.decision) return { ...s, status: 'PROCESSED', processedAt: at, decision: extra.decision };
+      if (!OPEN_STEP.has(s.status)) return s;
+      if (status === 'CANCELLED' || status === 'DROPPED') return { ...s, status: 'CANCELLED' };
+      return s.status === 'PENDING' ? s : { ...s, status: 'ERROR', ...(extra.error ? { error: { message: extra.error } } : {}) };
+    });
+    await update(doc, status, { steps }, extra.error ? { error: { message: extra.error } } : {});
+  }
+
+  /** Profile validation after the last step (augmenters may have added fields): the violations, none when valid. */
+  async function finalViolations(doc: ExecutionDoc): Promise<{ path?: string; message: string }[]> {
+    const { target, action } = doc.operation;
+    const body = doc.processedOperation;
+    const ctx = { action, ...(doc.previous ? { previous: doc.previous } : {}) };
+    if (target.targetType === 'RESOURCE') {
+      const profile = await catalog.rootProfile(doc.source, target.type);
+      return profile.compiled.validate({ data: body.data, contained: body.contained ?? {} }, ctx);
+    }
+    const rel = await catalog.relationshipType(doc.source, target.type);
+    return rel.compiled.validate({ data: body.data }, ctx);
+  }
+
+  /** Ends an execution in ERROR after its steps, with the error on its last step and on its receipt. */
+  async function failAfterSteps(doc: ExecutionDoc, message: string, details: { path?: string; message: string }[] = []): Promise<'ERROR'> {
+    const error = { message, details };
+    const last = doc.steps.length - 1;
+    await update(doc, 'ERROR', last >= 0 ? { [`steps.${last}`]: { ...doc.steps[last], status: 'ERROR', error } } : {}, { error });
+    return 'ERROR';
+  }
+
+  return {
+    /** The summary and search attributes of an execution's workflow (ids only; no record data). */
+    async describeExecution(executionId: string): Promise<{ summary: string; source: string; type: string; id: string; taskId: string; action: string; targetType: string }> {
+      const doc = await load(executionId);
+      const { target, action, taskId } = doc.operation;
+      return {
+        summary: `${action} ${target.targetType.toLowerCase()} ${target.type}/${target.id} (source ${doc.source}, pipeline ${doc.pipelineDefinitionId}, task ${taskId})`,
+        source: doc.source, type: target.type, id: target.id, taskId, action, targetType: target.targetType,
+      };
+    },
+
+    /** Starts an execution: how many steps it has, or its final status if it already ended; and its bundle, if any. */
+    async beginExecution(executionId: string): Promise<{ status: ExecutionStatus; stepCount: number; bundleId?: string }> {
+      const doc = await load(executionId);
+      return { status: doc.status, stepCount: doc.steps.length, ...(doc.bundleId ? { bundleId: doc.bundleId } : {}) };
+    },
+
+    /** Runs one step on the working copy and records its status; a retry returns the recorded outcome. */
+    async runStep(executionId: string, index: number): Promise<StepOutcome> {
+      const doc = await load(executionId);
+      const steps = await stepsOf(doc);
+      const step = steps[index];
+      const recorded = doc.steps[index];
+      if (!step || !recorded) throw ApplicationFailure.create({ type: 'InvalidOperation', message: `execution ${executionId} has no step ${index}`, nonRetryable: true });
+      const review = (): StepOutcome => {
+        const cfg = step.type === 'HUMAN_REVIEW' ? step.config : undefined;
+        return { outcome: 'REVIEW', ...(cfg?.timeout ? { reviewTimeoutMs: parseDuration(cfg.timeout) } : {}), ...(cfg?.onTimeout ? { onTimeout: cfg.onTimeout } : {}) };
+      };
+      if (TERMINAL.includes(doc.status)) return { outcome: 'FAIL' };
+      if (recorded.status === 'PROCESSED' || recorded.status === 'NOT_TRIGGERED') return { outcome: 'DONE' };
+      if (recorded.status === 'IN_REVIEW') return review();
+      if (recorded.status === 'ERROR') return { outcome: 'FAIL' };
+
+      const at = now().toISOString();
+      const body = doc.processedOperation;
+      const ctx = context(doc, body);
+      const setStep = (s: ExecutionStep): Record<string, unknown> => ({ [`steps.${index}`]: s });
+      if (!stepTriggered(step, ctx)) {
+        await update(doc, doc.status, setStep({ type: step.type, status: 'NOT_TRIGGERED', processedAt: at }));
+        return { outcome: 'DONE' };
+      }
+      switch (step.type) {
+        case 'NORMALIZER':
+        case 'SEGMENTER':
+        case 'VECTORIZER': {
+          const out = step.type === 'NORMALIZER' ? normalize(step.config, body.data)
+            : step.type === 'SEGMENTER' ? segment(step.config, body.data)
+            : await vectorize(step.config, body.data, embedder);
+          await update(doc, 'IN_PROGRESS', {
+            ...setStep({ type: step.type, status: 'PROCESSED', processedAt: at, ...(out.issues.length ? { issues: out.issues } : {}) }),
+            processedOperation: { ...body, data: out.data },
+          });
+          return { outcome: 'DONE' };
+        }
+        case 'VALIDATOR': {
+          const { failures } = runValidator(step.config, ctx);
+          const issues = failures.map((f) => ({ path: f.rule, message: `${f.message} (${f.onFailure})` }));
+          const verdict = validatorOutcome(failures);
+          if (verdict === 'FAIL') {
+            const error = { message: 'data-quality validation failed', details: issues };
+            await update(doc, 'ERROR', setStep({ type: step.type, status: 'ERROR', processedAt: at, error }), { error });
+            return { outcome: 'FAIL' };
+          }
+          if (verdict === 'REVIEW') {
+            await update(doc, 'IN_REVIEW', setStep({ type: step.type, status: 'IN_REVIEW', issues }));
+            return review();
+          }
+          await update(doc, 'IN_PROGRESS', setStep({ type: step.type, status: 'PROCESSED', processedAt: at, ...(issues.length ? { issues } : {}) }));
+          return { outcome: 'DONE' };
+        }
+        case 'HUMAN_REVIEW':
+          await update(doc, 'IN_REVIEW', setStep({ type: step.type, status: 'IN_REVIEW' }));
+          return review();
+      }
+    },
+
+    /** An APPROVE decision: the review step is PROCESSED with its decision and the execution goes on. */
+    async approveStep(executionId: string, index: number, decision: Decision): Promise<void> {
+      const doc = await load(executionId);
+      const current = doc.steps[index];
+      if (!current || current.status !== 'IN_REVIEW') return;
+      await update(doc, 'IN_PROGRESS', { [`steps.${index}`]: { ...current, status: 'PROCESSED', processedAt: now().toISOString(), decision } });
+    },
+
+    /** A signal that could not be used is kept on the execution (at most 50), never thrown at the workflow. */
+    async recordIgnoredSignal(executionId: string, reason: string): Promise<void> {
+      const doc = await load(executionId);
+      const ignoredSignals = [...doc.ignoredSignals, { receivedAt: now().toISOString(), reason }].slice(-50);
+      await store.executions.updateOne({ _id: executionId }, { $set: { ignoredSignals } });
+    },
+
+    /**
+     * Validates the processed record against its profile once more and persists it under the record's lock;
+     * the write carries the execution id, so a retry after a crash finds it done.
+     */
+    async commit(executionId: string): Promise<ExecutionStatus> {
+      const doc = await load(executionId);
+      if (TERMINAL.includes(doc.status)) return doc.status;
+      const { target, action } = doc.operation;
+      const body = doc.processedOperation;
+      const at = now().toISOString();
+      const fail = (message: string, details?: { path?: string; message: string }[]): Promise<ExecutionStatus> => failAfterSteps(doc, message, details);
+      const violations = await finalViolations(doc);
+      if (violations.length) return fail('profile validation failed after the last step', violations);
+      if (target.targetType === 'RESOURCE') {
+        const key = `${doc.source}/${target.type}/${target.id}`;
+        const outcome = await locks.run(key, async () => {
+          const current = await store.resources.findOne({ _id: key });
+          if (current?.lastWrite === executionId) return 'done';
+          if (action === 'CREATE' && current) return `resource ${target.type}/${target.id} already exists`;
+          if (action === 'UPDATE' && !current) return `resource ${target.type}/${target.id} no longer exists`;
+          await writeResource(store, current, { source: doc.source, type: target.type, id: target.id, data: body.data, contained: body.contained ?? {}, ...(body.meta ? { meta: body.meta } : {}), writeId: executionId, at });
+          return 'done';
+        });
+        if (outcome !== 'done') return fail(outcome);
+      } else {
+        const key = `${doc.source}/${target.type}/${target.id}`;
+        const outcome = await locks.run(`rel:${key}`, async () => {
+          const current = await store.relationships.findOne({ _id: key });
+          if (current?.lastWrite === executionId) return 'done';
+          if (action === 'CREATE' && current) return `relationship ${target.type}/${target.id} already exists`;
+          if (action === 'UPDATE' && !current) return `relationship ${target.type}/${target.id} no longer exists`;
+          const from = body.from ?? current?.from;
+          const to = body.to ?? current?.to;
+          if (!from || !to) return 'relationship ends are missing';
+          for (const end of [from, to]) {
+            if (!(await store.resources.findOne({ _id: `${doc.source}/${end.type}/${end.id}` }, { projection: { _id: 1 } }))) return `resource ${end.type}/${end.id} no longer exists`;
+          }
+          await writeRelationship(store, current, { source: doc.source, type: target.type, id: target.id, from, to, data: body.data, ...(body.meta ? { meta: body.meta } : {}), writeId: executionId, at });
+          return 'done';
+        });
+        if (outcome !== 'done') return fail(outcome);
+      }
+      await update(doc, 'SUCCESSFUL');
+      return 'SUCCESSFUL';
+    },
+
+    /**
+     * Bundle mode: the profile validation after the last step, without a write (the bundle writes every
+     * operation together). READY, or ERROR when the record is invalid; an execution that ended says so.
+     */
+    async checkForBundle(executionId: string): Promise<'READY' | ExecutionStatus> {
+      const doc = await load(executionId);
+      if (TERMINAL.includes(doc.status)) return doc.status;
+      const violations = await finalViolations(doc);
+      if (violations.length) return failAfterSteps(doc, 'profile validation failed after the last step', violations);
+      return 'READY';
+    },
+
+    /** Ends an execution as ERROR, CANCELLED or DROPPED, closing its open steps and its receipt. */
+    finish,
+
+    /** An execution superseded before it started. */
+    async cancelQueued(executionId: string): Promise<void> {
+      await finish(executionId, 'CANCELLED', {});
+    },
+  };
+}

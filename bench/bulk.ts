@@ -1,0 +1,98 @@
+// Bulk CREATEs that trigger no step, from POST until the task is SUCCESS, against the raw driver's insertMany
+// of the same documents into the same server (a collection with the same indexes as `resources`).
+// Env: BENCH_BULK_N (10000; the README also records a 100,000 run), BENCH_BULK_ROUNDS (1).
+import { newId } from '../src/ids';
+import type { ResourceDoc } from '../src/store/db';
+import { firstMeta } from '../src/store/record-writes';
+import { emit, intFromEnv, nowMs, printTable, round, runBench, startSluice, type Sluice } from './support';
+
+const BENCH = 'bulk';
+const TARGET = 1 / 2;
+
+function data(i: number): Record<string, unknown> {
+  return { name: `Dr Provider ${i}`, practiceNumber: 100000 + i, specialities: ['family medicine'], email: `p${i}@example.org`, active: true };
+}
+
+/** Peak resident memory of this process (API and worker run in it) while `fn` runs. */
+async function withPeakMemory<T>(fn: () => Promise<T>): Promise<{ result: T; peakRssMb: number; peakHeapMb: number }> {
+  let peakRss = 0;
+  let peakHeap = 0;
+  const sample = (): void => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  };
+  const timer = setInterval(sample, 100);
+  try {
+    const result = await fn();
+    sample();
+    return { result, peakRssMb: round(peakRss / 2 ** 20, 0), peakHeapMb: round(peakHeap / 2 ** 20, 0) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function sluiceBulk(sluice: Sluice, n: number): Promise<{ seconds: number; postSeconds: number }> {
+  const operations = Array.from({ length: n }, (_, i) => ({ action: 'CREATE', create: { id: `bulk-${i}-${newId()}`, type: 'provider', data: data(i) } }));
+  const started = nowMs();
+  const res = await sluice.request('POST', '/sources/demo/v1/resources/bulk', { operations });
+  const postSeconds = (nowMs() - started) / 1000;
+  if (res.status !== 202) throw new Error(`bulk POST answered ${res.status}: ${JSON.stringify(res.body)}`);
+  const { taskId } = res.body as { taskId: string };
+  for (;;) {
+    const task = (await sluice.request('GET', `/sources/demo/v1/tasks/${taskId}`)).body as { status: string; counts: Record<string, number> };
+    if (task.status !== 'PENDING') {
+      if (task.status !== 'SUCCESS') throw new Error(`bulk ended ${task.status}: ${JSON.stringify(task.counts)}`);
+      return { seconds: (nowMs() - started) / 1000, postSeconds };
+    }
+    emit(BENCH, 'progress', { side: 'sluice', n, elapsedS: round((nowMs() - started) / 1000, 1), ...task.counts });
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function rawInsertMany(sluice: Sluice, n: number): Promise<{ seconds: number }> {
+  const collection = sluice.store.db.collection<ResourceDoc>(`raw_resources_${newId()}`);
+  await collection.createIndex({ source: 1, type: 1, id: 1 }, { unique: true });
+  const at = new Date().toISOString();
+  const docs: ResourceDoc[] = Array.from({ length: n }, (_, i) => {
+    const id = `raw-${i}-${newId()}`;
+    return { _id: `demo/provider/${id}`, source: 'demo', type: 'provider', id, data: data(i), contained: {}, meta: firstMeta('demo', undefined, at) };
+  });
+  const started = nowMs();
+  await collection.insertMany(docs, { ordered: false });
+  const seconds = (nowMs() - started) / 1000;
+  await collection.drop();
+  return { seconds };
+}
+
+runBench(BENCH, async () => {
+  const n = intFromEnv('BENCH_BULK_N', 10_000);
+  const rounds = intFromEnv('BENCH_BULK_ROUNDS', 1);
+  const sluice = await startSluice(BENCH);
+  try {
+    const rows: Array<Record<string, string | number>> = [];
+    let ratioSum = 0;
+    for (let round_ = 1; round_ <= rounds; round_++) {
+      const raw = await rawInsertMany(sluice, n);
+      emit(BENCH, 'baseline', { round: round_, n, seconds: round(raw.seconds), docsPerSecond: round(n / raw.seconds, 0) });
+      const measured = await withPeakMemory(() => sluiceBulk(sluice, n));
+      const ratio = raw.seconds / measured.result.seconds;
+      ratioSum += ratio;
+      emit(BENCH, 'result', {
+        round: round_, n, sluiceSeconds: round(measured.result.seconds), postSeconds: round(measured.result.postSeconds),
+        sluiceOpsPerSecond: round(n / measured.result.seconds, 0), rawSeconds: round(raw.seconds), rawDocsPerSecond: round(n / raw.seconds, 0),
+        ratio: round(ratio, 3), target: TARGET, peakRssMb: measured.peakRssMb, peakHeapMb: measured.peakHeapMb,
+      });
+      rows.push({
+        round: round_, n, 'sluice ops/s': round(n / measured.result.seconds, 0), 'POST s': round(measured.result.postSeconds),
+        'raw insertMany docs/s': round(n / raw.seconds, 0), ratio: round(ratio, 3), 'peak RSS MB': measured.peakRssMb,
+      });
+    }
+    const ratio = ratioSum / rounds;
+    emit(BENCH, 'summary', { n, ratio: round(ratio, 3), target: TARGET, met: ratio >= TARGET });
+    printTable(`bulk: ${n} CREATEs (no pipeline step) until SUCCESS vs raw insertMany (target ratio >= ${TARGET})`, rows);
+    return true;
+  } finally {
+    await sluice.close();
+  }
+});

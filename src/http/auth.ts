@@ -1,0 +1,44 @@
+import type { NextFunction, Request, Response } from 'express';
+import { ApiError } from '../errors';
+import type { ApiKeyService, Principal } from '../services/api-keys';
+import type { Role } from '../store/db';
+
+/** Resolves `X-API-Key` (or its alias `X-Clinia-API-Key`) to a principal; 401 when absent or unknown. */
+export function authenticate(keys: ApiKeyService): (req: Request, res: Response, next: NextFunction) => Promise<void> {
+  return async (req, res, next) => {
+    const header = req.headers['x-api-key'] ?? req.headers['x-clinia-api-key'];
+    const secret = Array.isArray(header) ? header[0] : header;
+    if (!secret) throw new ApiError('UNAUTHENTICATED', 'missing API key: send it in the X-API-Key header');
+    const principal = await keys.authenticate(secret);
+    if (!principal) throw new ApiError('UNAUTHENTICATED', 'unknown API key');
+    res.locals.principal = principal;
+    next();
+  };
+}
+
+/** The principal set by `authenticate`. */
+export function principalOf(res: Response): Principal {
+  const p = res.locals.principal as Principal | undefined;
+  if (!p) throw new ApiError('UNAUTHENTICATED', 'missing API key: send it in the X-API-Key header');
+  return p;
+}
+
+/** True when the key may act on this source. */
+export function canAccessSource(p: Principal, source: string): boolean {
+  return p.sources.includes('*') || p.sources.includes(source);
+}
+
+/** `admin` holds every role; otherwise the key needs one of `roles`. */
+export function hasRole(p: Principal, roles: readonly Role[]): boolean {
+  return p.roles.includes('admin') || roles.some((r) => p.roles.includes(r));
+}
+
+/** 403 unless the key has one of `roles` and, when given, access to `source`. */
+export function authorize(p: Principal, roles: readonly Role[], source?: string): void {
+  if (!hasRole(p, roles)) {
+    throw new ApiError('PERMISSION_DENIED', `this API key lacks the role needed here (one of: ${roles.join(', ')})`);
+  }
+  if (source !== undefined && !canAccessSource(p, source)) {
+    throw new ApiError('PERMISSION_DENIED', `this API key has no access to source '${source}'`);
+  }
+}

@@ -1,0 +1,18 @@
+import KSUID from 'ksuid';
+
+/** A new K-sortable 27-character base62 id (KSUID), as in the seeds' examples. */
+export function newId(): string {
+  return KSUID.randomSync().string;
+}
+
+export type TaskKind = 'SINGLE' | 'BULK' | 'BUNDLE' | 'PURGE';
+
+const TASK_PREFIX: Record<TaskKind, string> = { SINGLE: 's_', BULK: 'bk_', BUNDLE: 'bd_', PURGE: 'pg_' };
+
+/** A new task id with the prefix of its kind (`s_`, `bk_`, `bd_`, `pg_`). */
+export function newTaskId(kind: TaskKind): string {
+  return `${TASK_PREFIX[kind]}${newId()}`;
+}
+
+/** Client-supplied record ids (seed: Create a resource). */
+export const RECORD_ID_PATTERN = /^[a-zA-Z0-9-][\w-]{1,92}$/;

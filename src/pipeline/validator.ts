@@ -1,0 +1,30 @@
+import { evaluatePredicate, type PredicateContext } from '../predicate';
+import type { Step } from '../schemas/pipeline';
+
+export type ValidatorConfig = Extract<Step, { type: 'VALIDATOR' }>['config'];
+export type ValidatorOnFailure = ValidatorConfig['rules'][number]['onFailure'];
+
+/** A validator rule whose assertion did not hold. */
+export interface ValidatorFailure {
+  rule: string;
+  message: string;
+  onFailure: ValidatorOnFailure;
+}
+
+/** What a validator step decides: FAIL stops the execution, REVIEW sends it to a reviewer, PASS goes on. */
+export type ValidatorOutcome = 'PASS' | 'REVIEW' | 'FAIL';
+
+/** Evaluates every rule of a VALIDATOR step; a rule fails when its `assert` predicate is false. */
+export function runValidator(config: ValidatorConfig, ctx: PredicateContext): { failures: ValidatorFailure[] } {
+  const failures = config.rules
+    .filter((rule) => !evaluatePredicate(rule.assert, ctx))
+    .map((rule) => ({ rule: rule.name, message: rule.message, onFailure: rule.onFailure }));
+  return { failures };
+}
+
+/** The strictest outcome among failures; WARN-only failures pass (they are recorded on the execution). */
+export function validatorOutcome(failures: readonly ValidatorFailure[]): ValidatorOutcome {
+  if (failures.some((f) => f.onFailure === 'FAIL')) return 'FAIL';
+  if (failures.some((f) => f.onFailure === 'REVIEW')) return 'REVIEW';
+  return 'PASS';
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { ContainedInputSchema, MetaInputSchema, PatchBodySchema } from './records';
+
+const Data = z.record(z.string(), z.unknown());
+const TypeKey = z.string().min(1).max(62);
+const Id = z.string().min(1).max(93);
+const End = z.object({ id: Id, type: TypeKey.optional() }).strict();
+
+/** One resource operation of a bulk or bundle (SPEC §2). */
+export const ResourceOperationSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('CREATE'), create: z.object({ id: Id.optional(), type: TypeKey, data: Data, contained: ContainedInputSchema.optional(), meta: MetaInputSchema.optional() }).strict() }).strict(),
+  z.object({ action: z.literal('UPSERT'), upsert: z.object({ id: Id, type: TypeKey, data: Data, contained: ContainedInputSchema.optional(), meta: MetaInputSchema.optional() }).strict() }).strict(),
+  z.object({ action: z.literal('UPDATE'), update: z.object({ id: Id, type: TypeKey, patch: PatchBodySchema }).strict() }).strict(),
+  z.object({ action: z.literal('DELETE'), delete: z.object({ id: Id, type: TypeKey }).strict() }).strict(),
+]);
+export type ResourceOperation = z.infer<typeof ResourceOperationSchema>;
+
+/** One relationship operation of a bulk or bundle; the id of a relationship is `{fromId}.{toId}`. */
+export const RelationshipOperationSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('CREATE'), create: z.object({ type: TypeKey, from: End, to: End, data: Data.optional(), meta: MetaInputSchema.optional() }).strict() }).strict(),
+  z.object({ action: z.literal('UPSERT'), upsert: z.object({ type: TypeKey, from: End, to: End, data: Data.optional(), meta: MetaInputSchema.optional() }).strict() }).strict(),
+  z.object({ action: z.literal('UPDATE'), update: z.object({ id: Id, type: TypeKey, patch: PatchBodySchema }).strict() }).strict(),
+  z.object({ action: z.literal('DELETE'), delete: z.object({ id: Id, type: TypeKey }).strict() }).strict(),
+]);
+export type RelationshipOperation = z.infer<typeof RelationshipOperationSchema>;
+
+/**
+ * The bulk envelope: only its shape is checked at the door (a malformed envelope is a 400); each operation
+ * is validated when it runs, and an invalid one is a FAILURE receipt, not a 400 for the request.
+ */
+export const BulkBodySchema = z
+  .object({ operations: z.array(z.object({ action: z.string() }).loose()).min(1, 'must hold at least one operation').max(100_000, 'a bulk holds at most 100,000 operations') })
+  .strict();
+export type BulkBody = z.infer<typeof BulkBodySchema>;

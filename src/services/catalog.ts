@@ -1,0 +1,207 @@
+import { ApiError, invalid, notFound } from '../errors';
+import type { ProfileDefinition } from '../schemas/profile';
+import type { RelationshipDefinition, SourceBody } from '../schemas/catalog';
+import type { Step } from '../schemas/pipeline';
+import { compileProfile, ProfileCache, type CompiledProfile } from '../validation/compile-profile';
+import { isDuplicateKey, type PipelineDoc, type ProfileDoc, type RelationshipDefinitionDoc, type SourceDoc, type Store } from '../store/db';
+import { isDeepStrictEqual } from 'node:util';
+
+/** Keys that would collide with fixed routes under `/resources/` and `/relationships/`. */
+const RESERVED_KEYS = new Set(['bulk']);
+
+export interface Source {
+  key: string;
+  type: 'registry';
+  description?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PipelineDefinition {
+  id: string;
+  collectionKey: string;
+  revision: number;
+  steps: Step[];
+  createdAt: string;
+}
+
+function sourceOut(doc: SourceDoc): Source {
+  return { key: doc.key, type: doc.type, ...(doc.description !== undefined ? { description: doc.description } : {}), createdAt: doc.createdAt, updatedAt: doc.updatedAt };
+}
+
+function pipelineOut(doc: PipelineDoc): PipelineDefinition {
+  return { id: `${doc.collectionKey}.${doc.revision}`, collectionKey: doc.collectionKey, revision: doc.revision, steps: doc.steps as Step[], createdAt: doc.createdAt };
+}
+
+/** A ROOT profile ready to validate records: its definition, its validator and its contained profiles. */
+export interface RootProfile {
+  definition: ProfileDefinition;
+  compiled: CompiledProfile;
+  lookup: (profileKey: string) => ProfileDefinition | undefined;
+}
+
+/** Sources, profiles, relationship definitions and pipeline definitions, with compiled validators cached. */
+export class CatalogService {
+  private readonly compiled = new ProfileCache();
+
+  constructor(private readonly store: Store, private readonly now: () => Date = () => new Date()) {}
+
+  /** Creates or updates a source; `created` tells which. */
+  async putSource(key: string, body: SourceBody): Promise<{ created: boolean; changed: boolean; source: Source }> {
+    const at = this.now().toISOString();
+    const existing = await this.store.sources.findOne({ _id: key });
+    const doc: SourceDoc = { _id: key, key, type: body.type, ...(body.description !== undefined ? { description: body.description } : {}), createdAt: existing?.createdAt ?? at, updatedAt: at };
+    if (existing && existing.type === doc.type && existing.description === doc.description) return { created: false, changed: false, source: sourceOut(existing) };
+    await this.store.sources.replaceOne({ _id: key }, doc, { upsert: true });
+    return { created: !existing, changed: true, source: sourceOut(doc) };
+  }
+
+  /** Lists sources; `only` restricts to the keys a caller may see (undefined = all). */
+  async listSources(only?: string[]): Promise<Source[]> {
+    const docs = await this.store.sources.find(only ? { _id: { $in: only } } : {}).sort({ _id: 1 }).toArray();
+    return docs.map(sourceOut);
+  }
+
+  /** The source or a 404. */
+  async getSource(key: string): Promise<Source> {
+    const doc = await this.store.sources.findOne({ _id: key });
+    if (!doc) throw notFound(`source '${key}' does not exist`);
+    return sourceOut(doc);
+  }
+
+  /** Creates or updates a profile after checking its contained profiles exist and are CONTAINED. */
+  async putProfile(source: string, key: string, definition: ProfileDefinition): Promise<{ created: boolean; changed: boolean; profile: ProfileDefinition & { key: string } }> {
+    if (RESERVED_KEYS.has(key)) throw invalid(`'${key}' is reserved and cannot be a profile key`);
+    const details: { path: string; message: string }[] = [];
+    for (const [containKey, def] of Object.entries(definition.contained ?? {})) {
+      for (const [i, type] of def.types.entries()) {
+        const target = type === key ? definition : await this.profileDefinition(source, type);
+        if (!target) details.push({ path: `contained.${containKey}.types[${i}]`, message: `profile '${type}' does not exist in source '${source}'` });
+        else if (target.type !== 'CONTAINED') details.push({ path: `contained.${containKey}.types[${i}]`, message: `profile '${type}' is not a CONTAINED profile` });
+      }
+    }
+    if (details.length) throw invalid('invalid profile', details);
+    const at = this.now().toISOString();
+    const _id = `${source}/${key}`;
+    const existing = await this.store.profiles.findOne({ _id });
+    if (existing && isDeepStrictEqual(existing.definition, definition)) return { created: false, changed: false, profile: { key, ...definition } };
+    const doc: ProfileDoc = { _id, source, key, definition, version: (existing?.version ?? 0) + 1, createdAt: existing?.createdAt ?? at, updatedAt: at };
+    await this.store.profiles.replaceOne({ _id }, doc, { upsert: true });
+    return { created: !existing, changed: true, profile: { key, ...definition } };
+  }
+
+  private async profileDoc(source: string, key: string): Promise<ProfileDoc | null> {
+    return this.store.profiles.findOne({ _id: `${source}/${key}` });
+  }
+
+  private async profileDefinition(source: string, key: string): Promise<ProfileDefinition | undefined> {
+    const doc = await this.profileDoc(source, key);
+    return doc ? (doc.definition as ProfileDefinition) : undefined;
+  }
+
+  /** The profile or a 404. */
+  async getProfile(source: string, key: string): Promise<ProfileDefinition & { key: string }> {
+    const def = await this.profileDefinition(source, key);
+    if (!def) throw notFound(`profile '${key}' does not exist in source '${source}'`);
+    return { key, ...def };
+  }
+
+  /** Every profile of a source. */
+  async listProfiles(source: string): Promise<Array<ProfileDefinition & { key: string }>> {
+    const docs = await this.store.profiles.find({ source }).sort({ key: 1 }).toArray();
+    return docs.map((d) => ({ key: d.key, ...(d.definition as ProfileDefinition) }));
+  }
+
+  /**
+   * The compiled validator of a ROOT profile (404 for an unknown type, 400 for a CONTAINED one). Contained
+   * profiles are read once here so the validator itself stays synchronous and pure.
+   */
+  async rootProfile(source: string, key: string): Promise<RootProfile> {
+    const doc = await this.profileDoc(source, key);
+    if (!doc) throw notFound(`resource type '${key}' does not exist in source '${source}'`);
+    const definition = doc.definition as ProfileDefinition;
+    if (definition.type !== 'ROOT') throw invalid(`'${key}' is a CONTAINED profile: its records live inside a root resource`);
+    const containedKeys = [...new Set(Object.values(definition.contained ?? {}).flatMap((c) => c.types))];
+    const containedDocs = containedKeys.length ? await this.store.profiles.find({ source, key: { $in: containedKeys } }).toArray() : [];
+    const stamp = [doc.version, ...containedDocs.map((d) => `${d.key}@${d.version}`).sort()].join(',');
+    const lookup = new Map(containedDocs.map((d) => [d.key, d.definition as ProfileDefinition]));
+    const compiled = this.compiled.get(`${source}/${key}@${stamp}`, () => compileProfile(definition, (k) => lookup.get(k)));
+    return { definition, compiled, lookup: (k) => lookup.get(k) };
+  }
+
+  /** Creates or updates a relationship definition; both ends must be ROOT profiles of the source. */
+  async putRelationshipDefinition(source: string, key: string, definition: RelationshipDefinition): Promise<{ created: boolean; changed: boolean; definition: RelationshipDefinition & { key: string } }> {
+    if (RESERVED_KEYS.has(key)) throw invalid(`'${key}' is reserved and cannot be a relationship type`);
+    const details: { path: string; message: string }[] = [];
+    for (const end of ['from', 'to'] as const) {
+      const target = await this.profileDefinition(source, definition[end].profileKey);
+      if (!target) details.push({ path: `${end}.profileKey`, message: `profile '${definition[end].profileKey}' does not exist in source '${source}'` });
+      else if (target.type !== 'ROOT') details.push({ path: `${end}.profileKey`, message: `profile '${definition[end].profileKey}' is not a ROOT profile` });
+    }
+    if (details.length) throw invalid('invalid relationship definition', details);
+    const at = this.now().toISOString();
+    const _id = `${source}/${key}`;
+    const existing = await this.store.relationshipDefinitions.findOne({ _id });
+    if (existing && isDeepStrictEqual(existing.definition, definition)) return { created: false, changed: false, definition: { key, ...definition } };
+    const doc: RelationshipDefinitionDoc = { _id, source, key, definition, version: (existing?.version ?? 0) + 1, createdAt: existing?.createdAt ?? at, updatedAt: at };
+    await this.store.relationshipDefinitions.replaceOne({ _id }, doc, { upsert: true });
+    return { created: !existing, changed: true, definition: { key, ...definition } };
+  }
+
+  /** The relationship definition or a 404. */
+  async getRelationshipDefinition(source: string, key: string): Promise<RelationshipDefinition & { key: string }> {
+    const doc = await this.store.relationshipDefinitions.findOne({ _id: `${source}/${key}` });
+    if (!doc) throw notFound(`relationship type '${key}' does not exist in source '${source}'`);
+    return { key, ...(doc.definition as RelationshipDefinition) };
+  }
+
+  /** Every relationship definition of a source. */
+  async listRelationshipDefinitions(source: string): Promise<Array<RelationshipDefinition & { key: string }>> {
+    const docs = await this.store.relationshipDefinitions.find({ source }).sort({ key: 1 }).toArray();
+    return docs.map((d) => ({ key: d.key, ...(d.definition as RelationshipDefinition) }));
+  }
+
+  /** A relationship definition with the compiled validator of its properties. */
+  async relationshipType(source: string, key: string): Promise<{ definition: RelationshipDefinition; compiled: CompiledProfile }> {
+    const doc = await this.store.relationshipDefinitions.findOne({ _id: `${source}/${key}` });
+    if (!doc) throw notFound(`relationship type '${key}' does not exist in source '${source}'`);
+    const definition = doc.definition as RelationshipDefinition;
+    const compiled = this.compiled.get(`${source}/rel:${key}@${doc.version}`, () =>
+      compileProfile({ type: 'ROOT', properties: definition.properties ?? {} }, () => undefined),
+    );
+    return { definition, compiled };
+  }
+
+  /**
+   * Stores a new pipeline revision for a collection (a profile or a relationship type). Steps equal to the
+   * latest revision make no new revision. Concurrent writers race on the revision's `_id`; the loser retries.
+   */
+  async putPipeline(source: string, collectionKey: string, steps: Step[]): Promise<{ created: boolean; pipeline: PipelineDefinition }> {
+    const isProfile = await this.profileDoc(source, collectionKey);
+    const isRelationship = isProfile ? null : await this.store.relationshipDefinitions.findOne({ _id: `${source}/${collectionKey}` });
+    if (!isProfile && !isRelationship) throw notFound(`collection '${collectionKey}' is neither a profile nor a relationship type of source '${source}'`);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const latest = await this.latestPipelineDoc(source, collectionKey);
+      if (latest && isDeepStrictEqual(latest.steps, steps)) return { created: false, pipeline: pipelineOut(latest) };
+      const revision = (latest?.revision ?? 0) + 1;
+      const doc: PipelineDoc = { _id: `${source}/${collectionKey}.${revision}`, source, collectionKey, revision, steps, createdAt: this.now().toISOString() };
+      try {
+        await this.store.pipelines.insertOne(doc);
+        return { created: true, pipeline: pipelineOut(doc) };
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    }
+    throw new ApiError('FAILED_PRECONDITION', 'the pipeline is being changed concurrently; try again');
+  }
+
+  private async latestPipelineDoc(source: string, collectionKey: string): Promise<PipelineDoc | null> {
+    return this.store.pipelines.find({ source, collectionKey }).sort({ revision: -1 }).limit(1).next();
+  }
+
+  /** The latest (or a given) revision of a collection's pipeline; undefined when none was ever defined. */
+  async pipeline(source: string, collectionKey: string, revision?: number): Promise<PipelineDefinition | undefined> {
+    const doc = revision === undefined ? await this.latestPipelineDoc(source, collectionKey) : await this.store.pipelines.findOne({ _id: `${source}/${collectionKey}.${revision}` });
+    return doc ? pipelineOut(doc) : undefined;
+  }
+}

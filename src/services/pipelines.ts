@@ -1,0 +1,172 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Filter } from 'mongodb';
+import { pageBy } from '../store/paging';
+import { ApiError, notFound } from '../errors';
+import { newId, newTaskId } from '../ids';
+import type { PredicateContext } from '../predicate';
+import { pipelineTriggered } from '../pipeline/trigger';
+import type { DecisionBody } from '../schemas/decision';
+import { isDuplicateKey, type Action, type Decision, type ExecutionDoc, type ExecutionStatus, type OperationBody, type Store, type TargetType } from '../store/db';
+import { enqueueSignal, decisionSignal, executionWorkflowId, recordWorkflowId, SA_KEYS, supersedeUpdate } from '../../workflows/messages';
+import { recordWorkflow } from '../../workflows/record';
+import type { Principal } from './api-keys';
+import type { CatalogService, PipelineDefinition } from './catalog';
+
+const ACTIVE: ExecutionStatus[] = ['IN_PROGRESS', 'IN_REVIEW'];
+
+/** The key of a record across the system: one record workflow, one lock, one active execution per key. */
+export function recordKey(source: string, targetType: TargetType, type: string, id: string): string {
+  return `${source}:${targetType}:${type}:${id}`;
+}
+
+export interface AcceptInput {
+  source: string;
+  action: Action;
+  targetType: TargetType;
+  type: string;
+  id: string;
+  body: OperationBody;
+  previous?: Record<string, unknown>;
+  pipeline: PipelineDefinition;
+  receivedAt: string;
+}
+
+/** An execution as the API shows it (seed: Pipeline Execution API). */
+export function executionOut(doc: ExecutionDoc, withBody: boolean): Record<string, unknown> {
+  const { taskId, action, target, body } = doc.operation;
+  return {
+    id: doc._id,
+    pipelineDefinitionId: doc.pipelineDefinitionId,
+    status: doc.status,
+    steps: doc.steps,
+    operation: { taskId, action, target, ...(withBody ? { body } : {}) },
+    ...(withBody ? { processedOperation: doc.processedOperation } : {}),
+    ...(doc.ignoredSignals.length ? { ignoredSignals: doc.ignoredSignals } : {}),
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+/** The API side of pipelines: decides sync vs async, starts executions, supersedes them, takes decisions. */
+export class PipelineService {
+  constructor(
+    private readonly store: Store,
+    private readonly catalog: CatalogService,
+    private readonly temporal: { client: Client; taskQueue: string },
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The pipeline revision an operation starts, or undefined when it triggers no step (a synchronous write). */
+  async triggered(source: string, collectionKey: string, ctx: PredicateContext): Promise<PipelineDefinition | undefined> {
+    const pipeline = await this.catalog.pipeline(source, collectionKey);
+    if (!pipeline || !pipelineTriggered(pipeline.steps, ctx)) return undefined;
+    return pipeline;
+  }
+
+  /**
+   * Cancels the record's active execution, if any, and waits until nothing of it is in flight, so the
+   * synchronous write that follows is the last. Uses a Temporal update on the record's workflow.
+   */
+  async supersedeActive(key: string): Promise<void> {
+    const active = await this.store.executions.findOne({ recordKey: key, status: { $in: ACTIVE } }, { projection: { _id: 1 } });
+    if (!active) return;
+    try {
+      await this.temporal.client.workflow.getHandle(recordWorkflowId(key)).executeUpdate(supersedeUpdate);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError) && (err as { name?: string }).name !== 'WorkflowNotFoundError') throw err;
+    }
+  }
+
+  /**
+   * Records the execution (and, for a single operation, its task and receipt), then hands it to the record's
+   * workflow: 202 ACCEPTED. An operation of a bulk or bundle passes its task, its position (`seq`) and an
+   * `opKey`: its receipt already exists, and a retried call finds the execution it made and starts nothing new.
+   */
+  async accept(input: AcceptInput & { task?: { taskId: string; seq: number; opKey: string }; bundleId?: string }): Promise<{ taskId: string; status: 'ACCEPTED'; executionId: string }> {
+    // An operation of a bulk or bundle has its task already; its receipt is written here, once, or found there.
+    const key = recordKey(input.source, input.targetType, input.type, input.id);
+    const at = this.now().toISOString();
+    const taskId = input.task?.taskId ?? newTaskId('SINGLE');
+    const receiptId = `${taskId}:${input.task?.seq ?? 0}`;
+    const existing = input.task ? await this.store.executions.findOne({ opKey: input.task.opKey }, { projection: { _id: 1 } }) : null;
+    const executionId = existing?._id ?? newId();
+    const pipelineExecution = { id: executionId, pipelineDefinitionId: input.pipeline.id, status: 'IN_PROGRESS' };
+    if (!existing) {
+      await this.store.executions.insertOne({
+        _id: executionId, source: input.source, recordKey: key, pipelineDefinitionId: input.pipeline.id, status: 'IN_PROGRESS',
+        steps: input.pipeline.steps.map((s) => ({ type: s.type, status: 'PENDING' })),
+        operation: { taskId, action: input.action, target: { id: input.id, targetType: input.targetType, type: input.type }, body: input.body },
+        processedOperation: input.body,
+        ...(input.previous ? { previous: input.previous } : {}),
+        ...(input.task ? { opKey: input.task.opKey } : {}),
+        ...(input.bundleId ? { bundleId: input.bundleId } : {}),
+        receiptId, ignoredSignals: [], createdAt: at, updatedAt: at,
+      });
+    }
+    if (!input.task) await this.store.tasks.insertOne({ _id: taskId, source: input.source, kind: 'SINGLE', operationCount: 1, createdAt: input.receivedAt });
+    try {
+      await this.store.receipts.insertOne({
+        _id: receiptId, taskId, seq: input.task?.seq ?? 0, source: input.source, action: input.action, targetType: input.targetType, type: input.type, id: input.id,
+        status: 'PENDING', receivedAt: input.receivedAt, pipelineExecution,
+      });
+    } catch (err) {
+      if (!(input.task && isDuplicateKey(err))) throw err;
+    }
+    try {
+      await this.temporal.client.workflow.signalWithStart(recordWorkflow, {
+        workflowId: recordWorkflowId(key),
+        taskQueue: this.temporal.taskQueue,
+        args: [{ recordKey: key }],
+        signal: enqueueSignal,
+        signalArgs: [{ executionId }],
+        typedSearchAttributes: [
+          { key: SA_KEYS.source, value: input.source },
+          { key: SA_KEYS.recordType, value: input.type },
+          { key: SA_KEYS.recordId, value: input.id },
+          { key: SA_KEYS.targetType, value: input.targetType },
+        ],
+        staticSummary: `Record ${input.targetType.toLowerCase()} ${input.type}/${input.id} of source ${input.source}`,
+      });
+    } catch (err) {
+      const message = `the workflow service did not take the operation: ${(err as Error).message}`;
+      await this.store.executions.updateOne({ _id: executionId }, { $set: { status: 'ERROR', updatedAt: at } });
+      await this.store.receipts.updateOne({ _id: receiptId }, { $set: { status: 'FAILURE', completedAt: at, error: { message }, 'pipelineExecution.status': 'ERROR' } });
+      throw new ApiError('INTERNAL', message);
+    }
+    return { taskId, status: 'ACCEPTED', executionId };
+  }
+
+  /** One execution of a source; 404 when absent. */
+  async get(source: string, id: string, withBody: boolean): Promise<Record<string, unknown>> {
+    const doc = await this.store.executions.findOne({ _id: id, source });
+    if (!doc) throw notFound(`pipeline execution '${id}' does not exist in source '${source}'`);
+    return executionOut(doc, withBody);
+  }
+
+  /** The review queue and other listings, oldest first, a page at a time. */
+  async list(source: string, q: { status?: ExecutionStatus; type?: string; perPage: number; cursor?: string }): Promise<{ data: Record<string, unknown>[]; nextCursor?: string }> {
+    const filter: Filter<ExecutionDoc> = { source };
+    if (q.status) filter.status = q.status;
+    if (q.type) filter['operation.target.type'] = q.type;
+    const { page, nextCursor } = await pageBy(this.store.executions, filter, '_id', q.perPage, q.cursor);
+    return { data: page.map((d) => executionOut(d, false)), ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  /** Records a reviewer's decision and signals it to the execution's workflow; 409 unless IN_REVIEW. */
+  async decide(source: string, id: string, body: DecisionBody, principal: Principal): Promise<Decision> {
+    const doc = await this.store.executions.findOne({ _id: id, source }, { projection: { status: 1 } });
+    if (!doc) throw notFound(`pipeline execution '${id}' does not exist in source '${source}'`);
+    if (doc.status !== 'IN_REVIEW') throw new ApiError('FAILED_PRECONDITION', `pipeline execution '${id}' is ${doc.status}, not IN_REVIEW`);
+    const decision: Decision = {
+      id: newId(), action: body.action, ...(body.description !== undefined ? { description: body.description } : {}),
+      author: { id: principal.id, ...(principal.email ? { email: principal.email } : {}) }, actedAt: this.now().toISOString(),
+    };
+    try {
+      await this.temporal.client.workflow.getHandle(executionWorkflowId(id)).signal(decisionSignal, decision);
+    } catch (err) {
+      if ((err as { name?: string }).name === 'WorkflowNotFoundError') throw new ApiError('FAILED_PRECONDITION', `pipeline execution '${id}' is no longer waiting for a decision`);
+      throw err;
+    }
+    return decision;
+  }
+}

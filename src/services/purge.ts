@@ -1,0 +1,135 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ApiError, notFound } from '../errors';
+import { newTaskId } from '../ids';
+import type { PurgeDoc, Store, TargetType } from '../store/db';
+import type { RecordLocks } from '../store/record-lock';
+import { SA_KEYS } from '../../workflows/messages';
+import { purgeWorkflow, purgeWorkflowId, type PurgeWorkflowInput } from '../../workflows/purge';
+import type { CatalogService } from './catalog';
+
+export type CollectionType = PurgeDoc['collectionType'];
+
+/** What a purge request names: a profile's resources or a relationship type's relationships. */
+export interface PurgeRequest {
+  collectionType: CollectionType;
+  collectionKey: string;
+}
+
+/** A purge as the API shows it. */
+export interface Purge {
+  purgeId: string;
+  taskId: string;
+  status: PurgeDoc['status'];
+  collectionType: CollectionType;
+  collectionKey: string;
+  deletedCount: number;
+  relationshipsDeletedCount: number;
+  cancelledExecutions: number;
+  createdAt: string;
+  completedAt?: string;
+  error?: { message: string };
+}
+
+/** Batch sizes of the purge workflow; tests shrink them to exercise many batches and continue-as-new. */
+export type PurgeTuning = Omit<PurgeWorkflowInput, 'purgeId'>;
+
+function purgeOut(doc: PurgeDoc): Purge {
+  return {
+    purgeId: doc._id, taskId: doc._id, status: doc.status, collectionType: doc.collectionType, collectionKey: doc.collectionKey,
+    deletedCount: doc.deletedCount, relationshipsDeletedCount: doc.relationshipsDeletedCount ?? 0, cancelledExecutions: doc.cancelledExecutions,
+    createdAt: doc.createdAt, ...(doc.completedAt ? { completedAt: doc.completedAt } : {}), ...(doc.error ? { error: doc.error } : {}),
+  };
+}
+
+/** Purges (SPEC §2): one task, one receipt and one Temporal workflow per purge of a collection. */
+export class PurgeService {
+  constructor(
+    private readonly store: Store,
+    private readonly catalog: CatalogService,
+    private readonly locks: RecordLocks,
+    private readonly temporal: { client: Client; taskQueue: string },
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** 404 unless the collection is a ROOT profile (resources) or a relationship type (relationships) of the source. */
+  private async checkCollection(source: string, req: PurgeRequest): Promise<void> {
+    if (req.collectionType === 'relationships') {
+      await this.catalog.getRelationshipDefinition(source, req.collectionKey);
+      return;
+    }
+    const profile = await this.catalog.getProfile(source, req.collectionKey);
+    if (profile.type !== 'ROOT') throw notFound(`'${req.collectionKey}' is a CONTAINED profile of source '${source}': its records live inside root resources, so there is no such collection`);
+  }
+
+  /**
+   * A purge still running on the same collection blocks a new one (409): two would race for the same
+   * records. One whose workflow is gone (the API died before starting it) is closed as FAILURE instead.
+   */
+  private async refuseIfRunning(source: string, req: PurgeRequest): Promise<void> {
+    const running = await this.store.purges.findOne({ source, collectionType: req.collectionType, collectionKey: req.collectionKey, status: 'PENDING' }, { projection: { _id: 1 } });
+    if (!running) return;
+    let state: string | undefined;
+    try {
+      state = (await this.temporal.client.workflow.getHandle(purgeWorkflowId(running._id)).describe()).status.name;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError) && (err as { name?: string }).name !== 'WorkflowNotFoundError') throw err;
+    }
+    if (state === 'RUNNING') throw new ApiError('FAILED_PRECONDITION', `purge '${running._id}' of ${req.collectionType} '${req.collectionKey}' is still running`);
+    await this.close(running._id, 'the purge workflow is not running');
+  }
+
+  /** Ends a purge that will not run, and its receipt. */
+  private async close(purgeId: string, message: string): Promise<void> {
+    const completedAt = this.now().toISOString();
+    await this.store.purges.updateOne({ _id: purgeId, status: 'PENDING' }, { $set: { status: 'FAILURE', completedAt, error: { message } } });
+    await this.store.receipts.updateOne({ _id: `${purgeId}:0`, status: 'PENDING' }, { $set: { status: 'FAILURE', completedAt, error: { message } } });
+  }
+
+  /** Records the purge, its task and its receipt, then starts its workflow: 202 ACCEPTED. */
+  async start(source: string, req: PurgeRequest, tuning: PurgeTuning = {}): Promise<{ taskId: string; purgeId: string; status: 'ACCEPTED' }> {
+    await this.checkCollection(source, req);
+    const targetType: TargetType = req.collectionType === 'resources' ? 'RESOURCE' : 'RELATIONSHIP';
+    const purgeId = newTaskId('PURGE');
+    // Checking for a running purge and starting this one happen under one lock, so two requests cannot both start.
+    await this.locks.run(`purge:${source}:${targetType}:${req.collectionKey}`, async () => {
+      await this.refuseIfRunning(source, req);
+      const at = this.now().toISOString();
+      await this.store.purges.insertOne({
+        _id: purgeId, source, collectionType: req.collectionType, collectionKey: req.collectionKey, status: 'PENDING',
+        deletedCount: 0, ...(req.collectionType === 'resources' ? { relationshipsDeletedCount: 0 } : {}), cancelledExecutions: 0,
+        createdAt: at, progress: { stage: 0, batch: 0 },
+      });
+      await this.store.tasks.insertOne({ _id: purgeId, source, kind: 'PURGE', operationCount: 1, createdAt: at });
+      await this.store.receipts.insertOne({
+        _id: `${purgeId}:0`, taskId: purgeId, seq: 0, source, action: 'DELETE', targetType, type: req.collectionKey, id: req.collectionKey,
+        status: 'PENDING', receivedAt: at,
+      });
+      try {
+        await this.temporal.client.workflow.start(purgeWorkflow, {
+          workflowId: purgeWorkflowId(purgeId),
+          taskQueue: this.temporal.taskQueue,
+          args: [{ purgeId, ...tuning }],
+          typedSearchAttributes: [
+            { key: SA_KEYS.source, value: source },
+            { key: SA_KEYS.recordType, value: req.collectionKey },
+            { key: SA_KEYS.targetType, value: targetType },
+            { key: SA_KEYS.taskId, value: purgeId },
+          ],
+          staticSummary: `Purge ${req.collectionType} '${req.collectionKey}' of source ${source} (task ${purgeId})`,
+        });
+      } catch (err) {
+        const message = `the workflow service did not take the purge: ${(err as Error).message}`;
+        await this.close(purgeId, message);
+        throw new ApiError('INTERNAL', message);
+      }
+    });
+    return { taskId: purgeId, purgeId, status: 'ACCEPTED' };
+  }
+
+  /** One purge of a source; 404 when absent (or another source's). */
+  async get(source: string, purgeId: string): Promise<Purge> {
+    const doc = await this.store.purges.findOne({ _id: purgeId, source });
+    if (!doc) throw notFound(`purge '${purgeId}' does not exist in source '${source}'`);
+    return purgeOut(doc);
+  }
+}

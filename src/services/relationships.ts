@@ -1,0 +1,179 @@
+import { ApiError, invalid, notFound, type ErrorDetail } from '../errors';
+import { checkCreateMeta } from '../meta-rules';
+import type { CreateRelationshipBody, PatchBody } from '../schemas/records';
+import type { Action, RelationshipDoc, Store } from '../store/db';
+import { writeRelationship } from '../store/record-writes';
+import { newTaskId } from '../ids';
+import type { MetaInput } from '../schemas/records';
+import { recordKey, type PipelineService } from './pipelines';
+import type { CatalogService, PipelineDefinition } from './catalog';
+import { applyJsonPatch, resourceKey } from './resources';
+import { pageBy } from '../store/paging';
+import type { OperationOf, TaskService } from './tasks';
+import type { RecordLocks } from '../store/record-lock';
+
+/** A relationship as the API shows it. */
+export type Relationship = Omit<RelationshipDoc, '_id' | 'source' | 'lastWrite'>;
+
+function relationshipOut(doc: RelationshipDoc): Relationship {
+  return { id: doc.id, type: doc.type, from: doc.from, to: doc.to, data: doc.data, meta: doc.meta };
+}
+
+function relationshipKey(source: string, type: string, id: string): string {
+  return `${source}/${type}/${id}`;
+}
+
+/** The version of a relationship an operation would write. */
+export interface RelationshipDraft {
+  from: { id: string; type: string };
+  to: { id: string; type: string };
+  data: Record<string, unknown>;
+  meta?: MetaInput;
+}
+
+/** Builds the version to write from the relationship's current version (none for a new one). */
+export type RelationshipBuild = (current: RelationshipDoc | null) => Promise<RelationshipDraft>;
+
+/** A checked operation: the version it would write, the relationship as it was, and the pipeline it triggers. */
+export interface PreparedRelationship extends RelationshipDraft {
+  previous?: Record<string, unknown>;
+  pipeline?: PipelineDefinition;
+}
+
+export type RelationshipOutcome = { taskId: string; status: 'PERSISTED'; created: boolean; relationship: Relationship } | { taskId: string; status: 'ACCEPTED' };
+
+/** Relationship writes and reads; the id is `{fromId}.{toId}`, both ends must exist; pipelines as for resources. */
+export class RelationshipService {
+  constructor(
+    private readonly store: Store,
+    private readonly catalog: CatalogService,
+    private readonly tasks: TaskService,
+    private readonly locks: RecordLocks,
+    private readonly pipelines: PipelineService,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Checks an operation against the current version and finds the pipeline it triggers; writes nothing (see ResourceService.prepare). */
+  async prepare(source: string, type: string, id: string, action: Action, current: RelationshipDoc | null, build: RelationshipBuild): Promise<PreparedRelationship> {
+    if (action === 'CREATE' && current) throw new ApiError('ALREADY_EXISTS', `relationship ${type}/${id} already exists`);
+    if (action === 'UPDATE' && !current) throw notFound(`relationship ${type}/${id} does not exist`);
+    const next = await build(current);
+    const previous = current ? (relationshipOut(current) as unknown as Record<string, unknown>) : undefined;
+    const pipeline = await this.pipelines.triggered(source, type, { action, record: { id, type, from: next.from, to: next.to, data: next.data }, ...(previous ? { previous } : {}) });
+    return { ...next, ...(previous ? { previous } : {}), ...(pipeline ? { pipeline } : {}) };
+  }
+
+  /** The one write path (see ResourceService.execute). */
+  private async execute(
+    source: string, type: string, id: string, action: Action,
+    build: RelationshipBuild,
+    op?: OperationOf,
+  ): Promise<RelationshipOutcome> {
+    const receivedAt = this.now().toISOString();
+    const key = relationshipKey(source, type, id);
+    await this.pipelines.supersedeActive(recordKey(source, 'RELATIONSHIP', type, id));
+    return this.locks.run(`rel:${key}`, async () => {
+      const current = await this.store.relationships.findOne({ _id: key });
+      if (op && current?.lastWrite === op.opKey) {
+        await this.tasks.completeReceipt(op, { source, action, targetType: 'RELATIONSHIP', type, id }, 'SUCCESS');
+        return { taskId: op.taskId, status: 'PERSISTED' as const, created: false, relationship: relationshipOut(current) };
+      }
+      const { previous, pipeline, ...next } = await this.prepare(source, type, id, action, current, build);
+      if (pipeline) {
+        const accepted = await this.pipelines.accept({ source, action, targetType: 'RELATIONSHIP', type, id, body: next, ...(previous ? { previous } : {}), pipeline, receivedAt, ...(op ? { task: op } : {}) });
+        return { taskId: accepted.taskId, status: 'ACCEPTED' as const };
+      }
+      const taskId = op?.taskId ?? newTaskId('SINGLE');
+      const { doc, created } = await writeRelationship(this.store, current, { source, type, id, ...next, writeId: op?.opKey ?? taskId, at: this.now().toISOString() });
+      if (op) await this.tasks.completeReceipt(op, { source, action, targetType: 'RELATIONSHIP', type, id }, 'SUCCESS');
+      else await this.tasks.recordPersisted(taskId, { source, action, targetType: 'RELATIONSHIP', type, id, receivedAt });
+      return { taskId, status: 'PERSISTED' as const, created, relationship: relationshipOut(doc) };
+    });
+  }
+
+  /** CREATE: `POST /relationships/{relType}`; 400 when an end is missing, 409 when the pair exists. */
+  async create(source: string, type: string, body: CreateRelationshipBody, op?: OperationOf, action: 'CREATE' | 'UPSERT' = 'CREATE'): Promise<RelationshipOutcome> {
+    const { id, ...next } = await this.checkCreate(source, type, body);
+    return this.execute(source, type, id, action, async () => next, op);
+  }
+
+  /**
+   * Checks a CREATE (or UPSERT) body: the ends' types, that both ends exist, the client metadata and the data
+   * (a 400 with every violation); returns the relationship's id and the version to write. `exists` tells
+   * whether an end exists: a bundle also counts the resources it creates.
+   */
+  async checkCreate(
+    source: string, type: string, body: CreateRelationshipBody,
+    exists: (type: string, id: string) => Promise<boolean> = async (t, i) => Boolean(await this.store.resources.findOne({ _id: resourceKey(source, t, i) }, { projection: { _id: 1 } })),
+  ): Promise<{ id: string } & RelationshipDraft> {
+    const { definition, compiled } = await this.catalog.relationshipType(source, type);
+    const data = body.data ?? {};
+    const details: ErrorDetail[] = [...checkCreateMeta(body.meta, this.now())];
+    for (const end of ['from', 'to'] as const) {
+      const expected = definition[end].profileKey;
+      const given = body[end];
+      if (given.type !== undefined && given.type !== expected) {
+        details.push({ path: `${end}.type`, message: `must be '${expected}' for relationship type '${type}'` });
+      } else if (!(await exists(expected, given.id))) {
+        details.push({ path: `${end}.id`, message: `resource ${expected}/${given.id} does not exist` });
+      }
+    }
+    details.push(...compiled.validate({ data }, { action: 'CREATE' }));
+    if (details.length) throw invalid(`the ${type} relationship is invalid`, details);
+    return {
+      id: `${body.from.id}.${body.to.id}`,
+      from: { id: body.from.id, type: definition.from.profileKey },
+      to: { id: body.to.id, type: definition.to.profileKey },
+      data,
+      ...(body.meta ? { meta: body.meta } : {}),
+    };
+  }
+
+  /** UPDATE: `PATCH /relationships/{relType}/{id}` with JSON Patch on `{data}`. */
+  async patch(source: string, type: string, id: string, ops: PatchBody, op?: OperationOf): Promise<RelationshipOutcome> {
+    return this.execute(source, type, id, 'UPDATE', await this.patchBuild(source, type, ops), op);
+  }
+
+  /** The build of a JSON Patch UPDATE: a 400 for a path outside `/data` (now) or for data the definition refuses (when applied). */
+  async patchBuild(source: string, type: string, ops: PatchBody): Promise<RelationshipBuild> {
+    const { compiled } = await this.catalog.relationshipType(source, type);
+    const bad = ops.flatMap((op, i) => (/^\/data(\/|$)/.test(op.path) ? [] : [{ path: `[${i}].path`, message: 'must start with /data (the ends and meta of a relationship cannot be patched)' }]));
+    if (bad.length) throw invalid('invalid patch', bad);
+    return async (current) => {
+      const doc = current as RelationshipDoc;
+      const { data } = applyJsonPatch({ data: doc.data }, ops);
+      const violations = compiled.validate({ data }, { action: 'UPDATE', previous: relationshipOut(doc) as unknown as Record<string, unknown> });
+      if (violations.length) throw invalid(`the ${type} relationship is invalid`, violations);
+      return { from: doc.from, to: doc.to, data };
+    };
+  }
+
+  /** DELETE: `DELETE /relationships/{relType}/{id}`. */
+  async remove(source: string, type: string, id: string, op?: OperationOf): Promise<{ taskId: string; status: 'PERSISTED' }> {
+    const receivedAt = this.now().toISOString();
+    await this.catalog.relationshipType(source, type);
+    const key = relationshipKey(source, type, id);
+    await this.pipelines.supersedeActive(recordKey(source, 'RELATIONSHIP', type, id));
+    await this.locks.run(`rel:${key}`, async () => {
+      const res = await this.store.relationships.deleteOne({ _id: key });
+      if (res.deletedCount === 0) throw notFound(`relationship ${type}/${id} does not exist`);
+    });
+    const taskId = await this.tasks.recordDone(op, { source, action: 'DELETE', targetType: 'RELATIONSHIP', type, id }, receivedAt);
+    return { taskId, status: 'PERSISTED' };
+  }
+
+  /** Reads one relationship; 404 when absent. */
+  async get(source: string, type: string, id: string): Promise<Relationship> {
+    await this.catalog.relationshipType(source, type);
+    const doc = await this.store.relationships.findOne({ _id: relationshipKey(source, type, id) });
+    if (!doc) throw notFound(`relationship ${type}/${id} does not exist`);
+    return relationshipOut(doc);
+  }
+
+  /** Lists relationships of a type in id order, a page at a time. */
+  async list(source: string, type: string, perPage: number, cursor?: string): Promise<{ data: Relationship[]; nextCursor?: string }> {
+    await this.catalog.relationshipType(source, type);
+    const { page, nextCursor } = await pageBy(this.store.relationships, { source, type }, 'id', perPage, cursor);
+    return { data: page.map(relationshipOut), ...(nextCursor ? { nextCursor } : {}) };
+  }
+}

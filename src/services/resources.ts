@@ -1,0 +1,259 @@
+import { applyPatch, type Operation } from 'fast-json-patch';
+import { ApiError, invalid, notFound, type ErrorDetail } from '../errors';
+import { newId, newTaskId, RECORD_ID_PATTERN } from '../ids';
+import { checkCreateMeta, checkUpdateMeta } from '../meta-rules';
+import type { ContainedItemBody, ContainedInput, MetaInput, PatchBody } from '../schemas/records';
+import type { Action, ContainedMap, RecordMeta, ResourceDoc, Store } from '../store/db';
+import { writeResource } from '../store/record-writes';
+import { recordKey, type PipelineService } from './pipelines';
+import { replaceRootIds, type RootIdTokens } from '../validation/root-id';
+import type { CatalogService, PipelineDefinition, RootProfile } from './catalog';
+import { containedId, normalizeContained } from './record-shape';
+import type { OperationOf, TaskService } from './tasks';
+import { pageBy } from '../store/paging';
+import type { RecordLocks } from '../store/record-lock';
+
+/** A resource as the API shows it. */
+export interface Resource {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  contained: ContainedMap;
+  meta: RecordMeta;
+}
+
+export interface Persisted {
+  taskId: string;
+  status: 'PERSISTED';
+  created: boolean;
+  resource: Resource;
+}
+
+/** Renders a stored resource. */
+export function resourceOut(doc: ResourceDoc): Resource {
+  return { id: doc.id, type: doc.type, data: doc.data, contained: doc.contained, meta: doc.meta };
+}
+
+/** The `_id` of a resource: unique per source, type and id. */
+export function resourceKey(source: string, type: string, id: string): string {
+  return `${source}/${type}/${id}`;
+}
+
+interface Draft {
+  data: Record<string, unknown>;
+  contained?: ContainedInput | ContainedMap | undefined;
+}
+
+/** Builds the draft of an operation from the record's current version (none for a new record). */
+export type ResourceBuild = (current: ResourceDoc | null) => { draft: Draft; meta?: MetaInput; extra?: ErrorDetail[] };
+
+/** A checked operation: the version it would write, the record as it was, and the pipeline it triggers. */
+export interface PreparedResource {
+  data: Record<string, unknown>;
+  contained: ContainedMap;
+  meta?: MetaInput;
+  previous?: Record<string, unknown>;
+  pipeline?: PipelineDefinition;
+}
+
+/** Patch paths a resource accepts: under `/data` or `/contained`; one detail per other path. */
+export function resourcePatchDetails(ops: PatchBody): ErrorDetail[] {
+  return ops.flatMap((op, i) => (/^\/(data|contained)(\/|$)/.test(op.path) ? [] : [{ path: `[${i}].path`, message: 'must start with /data or /contained (meta and ids are set by the system)' }]));
+}
+
+/** The answer of a write: PERSISTED when no pipeline step triggered, else ACCEPTED with a running execution. */
+export type WriteOutcome = Persisted | Accepted;
+
+export interface Accepted {
+  taskId: string;
+  status: 'ACCEPTED';
+}
+
+/** Resource writes (SPEC §2 single operations) and reads; a write that triggers a pipeline step goes async. */
+export class ResourceService {
+  constructor(
+    private readonly store: Store,
+    private readonly catalog: CatalogService,
+    private readonly tasks: TaskService,
+    private readonly locks: RecordLocks,
+    private readonly pipelines: PipelineService,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Replaces tokens, gives contained items their ids and validates against the profile; 400 with every violation. */
+  private shape(profile: RootProfile, type: string, id: string, draft: Draft, action: Action, previous?: ResourceDoc | null, extra: ErrorDetail[] = [], tokens: RootIdTokens = new Map([['@rootId', id]])): { data: Record<string, unknown>; contained: ContainedMap } {
+    const replaced = replaceRootIds(draft.data, profile.definition, tokens);
+    const normalized = normalizeContained(draft.contained as ContainedInput | undefined, type, id, tokens, profile.lookup);
+    const violations = profile.compiled.validate(
+      { data: replaced.data, contained: normalized.contained },
+      { action, ...(previous ? { previous: resourceOut(previous) as unknown as Record<string, unknown> } : {}) },
+    );
+    const details = [...extra, ...replaced.unknownTokens, ...normalized.details, ...violations];
+    if (details.length) throw invalid(`the ${type} resource is invalid`, details);
+    return { data: replaced.data, contained: normalized.contained };
+  }
+
+  /**
+   * Checks an operation against the record's current version and builds the version it would write (tokens
+   * replaced, contained items shaped, profile and metadata rules checked: a 400 with every violation), and
+   * finds the pipeline it triggers. Writes nothing: the write path runs it under the record's lock, a bundle
+   * runs it for each of its operations at the door (with the bundle's `@rootIdN` tokens).
+   */
+  async prepare(profile: RootProfile, source: string, type: string, id: string, action: Action, current: ResourceDoc | null, build: ResourceBuild, tokens?: RootIdTokens): Promise<PreparedResource> {
+    if (action === 'CREATE' && current) throw new ApiError('ALREADY_EXISTS', `resource ${type}/${id} already exists`);
+    if (action === 'UPDATE' && !current) throw notFound(`resource ${type}/${id} does not exist`);
+    const { draft, meta, extra = [] } = build(current);
+    const metaDetails = current ? [...checkUpdateMeta(meta), ...checkCreateMeta(meta ? { identifier: meta.identifier } : undefined, this.now())] : checkCreateMeta(meta, this.now());
+    const shaped = this.shape(profile, type, id, draft, action, current, [...extra, ...metaDetails], tokens);
+    const previous = current ? (resourceOut(current) as unknown as Record<string, unknown>) : undefined;
+    const pipeline = await this.pipelines.triggered(source, type, { action, record: { id, type, ...shaped }, ...(previous ? { previous } : {}) });
+    return { ...shaped, ...(meta ? { meta } : {}), ...(previous ? { previous } : {}), ...(pipeline ? { pipeline } : {}) };
+  }
+
+  /**
+   * The one write path: supersede the record's active execution, then, under the record's lock, read the
+   * current version, build and validate the new one, and either persist it now or hand it to a pipeline.
+   */
+  private async execute(
+    source: string, type: string, id: string, action: Action,
+    build: ResourceBuild,
+    op?: OperationOf,
+  ): Promise<WriteOutcome> {
+    const receivedAt = this.now().toISOString();
+    const profile = await this.catalog.rootProfile(source, type);
+    const key = resourceKey(source, type, id);
+    await this.pipelines.supersedeActive(recordKey(source, 'RESOURCE', type, id));
+    return this.locks.run(key, async () => {
+      const current = await this.store.resources.findOne({ _id: key });
+      if (op && current?.lastWrite === op.opKey) {
+        // A retried operation of a bulk that already wrote: finish its receipt, write nothing.
+        await this.tasks.completeReceipt(op, { source, action, targetType: 'RESOURCE', type, id }, 'SUCCESS');
+        return { taskId: op.taskId, status: 'PERSISTED' as const, created: false, resource: resourceOut(current) };
+      }
+      const { meta, previous, pipeline, ...shaped } = await this.prepare(profile, source, type, id, action, current, build);
+      if (pipeline) {
+        const body = { ...shaped, ...(meta ? { meta } : {}) };
+        const accepted = await this.pipelines.accept({ source, action, targetType: 'RESOURCE', type, id, body, ...(previous ? { previous } : {}), pipeline, receivedAt, ...(op ? { task: op } : {}) });
+        return { taskId: accepted.taskId, status: 'ACCEPTED' as const };
+      }
+      const taskId = op?.taskId ?? newTaskId('SINGLE');
+      const { doc, created } = await writeResource(this.store, current, { source, type, id, ...shaped, ...(meta ? { meta } : {}), writeId: op?.opKey ?? taskId, at: this.now().toISOString() });
+      if (op) await this.tasks.completeReceipt(op, { source, action, targetType: 'RESOURCE', type, id }, 'SUCCESS');
+      else await this.tasks.recordPersisted(taskId, { source, action, targetType: 'RESOURCE', type, id, receivedAt });
+      return { taskId, status: 'PERSISTED' as const, created, resource: resourceOut(doc) };
+    });
+  }
+
+  /** CREATE: `POST /resources/{type}`; 409 when the id exists. */
+  async create(source: string, type: string, body: { id?: string; data: Record<string, unknown>; contained?: ContainedInput; meta?: MetaInput }, op?: OperationOf): Promise<WriteOutcome> {
+    const id = body.id === undefined || body.id === '@rootId' ? newId() : body.id;
+    if (!RECORD_ID_PATTERN.test(id)) throw invalid(`the ${type} resource is invalid`, [{ path: 'id', message: `must match ${RECORD_ID_PATTERN.source} (or be '@rootId')` }]);
+    return this.execute(source, type, id, 'CREATE', () => ({ draft: body, ...(body.meta ? { meta: body.meta } : {}) }), op);
+  }
+
+  /** UPSERT: `PUT /resources/{type}/{id}`; creates (201) or replaces data and contained (200). */
+  async upsert(source: string, type: string, id: string, body: { data: Record<string, unknown>; contained?: ContainedInput; meta?: MetaInput }, op?: OperationOf): Promise<WriteOutcome> {
+    if (!RECORD_ID_PATTERN.test(id)) throw invalid('invalid resource id', [{ path: 'id', message: `must match ${RECORD_ID_PATTERN.source}` }]);
+    return this.execute(source, type, id, 'UPSERT', () => ({ draft: body, ...(body.meta ? { meta: body.meta } : {}) }), op);
+  }
+
+  /** UPDATE: a change computed from the current version (PATCH and the contained endpoints). */
+  private async update(source: string, type: string, id: string, change: (current: ResourceDoc) => Draft, op?: OperationOf): Promise<WriteOutcome> {
+    return this.execute(source, type, id, 'UPDATE', (current) => ({ draft: change(current as ResourceDoc) }), op);
+  }
+
+  /** UPDATE: `PATCH /resources/{type}/{id}` with JSON Patch on `{data, contained}`. */
+  async patch(source: string, type: string, id: string, ops: PatchBody, op?: OperationOf): Promise<WriteOutcome> {
+    const details = resourcePatchDetails(ops);
+    if (details.length) throw invalid('invalid patch', details);
+    return this.update(source, type, id, (current) => applyJsonPatch({ data: current.data, contained: current.contained }, ops), op);
+  }
+
+  /** UPDATE of the root through `POST .../{containKey}`: appends one contained item. */
+  async addContained(source: string, type: string, id: string, containKey: string, body: ContainedItemBody): Promise<WriteOutcome> {
+    return this.update(source, type, id, (current) => {
+      const item = { ...(body.id !== undefined ? { id: body.id } : {}), type: this.containedType(current, containKey, body.type), data: body.data };
+      return { data: current.data, contained: { ...current.contained, [containKey]: [...(current.contained[containKey] ?? []), item] } };
+    });
+  }
+
+  /** UPDATE of the root through `PUT .../{containKey}/{containedId}`: replaces that item, or appends it. */
+  async putContained(source: string, type: string, id: string, containKey: string, shortId: string, body: ContainedItemBody): Promise<WriteOutcome> {
+    return this.update(source, type, id, (current) => {
+      const fullId = containedId(type, id, containKey, shortId);
+      const item = { id: fullId, type: this.containedType(current, containKey, body.type), data: body.data };
+      const items = current.contained[containKey] ?? [];
+      const at = items.findIndex((c) => c.id === fullId);
+      const next = at >= 0 ? items.map((c, i) => (i === at ? item : c)) : [...items, item];
+      return { data: current.data, contained: { ...current.contained, [containKey]: next } };
+    });
+  }
+
+  /** UPDATE of the root through `DELETE .../{containKey}/{containedId}`; 404 when the item does not exist. */
+  async removeContained(source: string, type: string, id: string, containKey: string, shortId: string): Promise<WriteOutcome> {
+    return this.update(source, type, id, (current) => {
+      const fullId = containedId(type, id, containKey, shortId);
+      const items = current.contained[containKey] ?? [];
+      if (!items.some((c) => c.id === fullId)) throw notFound(`contained resource ${fullId} does not exist`);
+      const rest = items.filter((c) => c.id !== fullId);
+      const contained = { ...current.contained };
+      if (rest.length) contained[containKey] = rest;
+      else delete contained[containKey];
+      return { data: current.data, contained };
+    });
+  }
+
+  /** The item type for a nested contained write: the one given, or the single type the contain key allows. */
+  private containedType(current: ResourceDoc, containKey: string, given: string | undefined): string {
+    if (given) return given;
+    const existing = current.contained[containKey]?.[0]?.type;
+    if (existing) return existing;
+    throw invalid('the contained resource needs a type', [{ path: 'type', message: `give the type of the item to store under '${containKey}'` }]);
+  }
+
+  /** DELETE: supersedes any active execution, removes the resource and every relationship that points at it. */
+  async remove(source: string, type: string, id: string, op?: OperationOf): Promise<{ taskId: string; status: 'PERSISTED' }> {
+    const receivedAt = this.now().toISOString();
+    await this.catalog.rootProfile(source, type);
+    const _id = resourceKey(source, type, id);
+    await this.pipelines.supersedeActive(recordKey(source, 'RESOURCE', type, id));
+    await this.locks.run(_id, async () => {
+      if (!(await this.store.resources.findOne({ _id }, { projection: { _id: 1 } }))) throw notFound(`resource ${type}/${id} does not exist`);
+      // Relationships go first: a crash in between leaves the resource, and a retried DELETE finishes the job.
+      await this.store.relationships.deleteMany({ source, 'from.type': type, 'from.id': id });
+      await this.store.relationships.deleteMany({ source, 'to.type': type, 'to.id': id });
+      await this.store.resources.deleteOne({ _id });
+    });
+    const taskId = await this.tasks.recordDone(op, { source, action: 'DELETE', targetType: 'RESOURCE', type, id }, receivedAt);
+    return { taskId, status: 'PERSISTED' };
+  }
+
+  /** Reads one resource; 404 when absent. */
+  async get(source: string, type: string, id: string): Promise<Resource> {
+    await this.catalog.rootProfile(source, type);
+    const doc = await this.store.resources.findOne({ _id: resourceKey(source, type, id) });
+    if (!doc) throw notFound(`resource ${type}/${id} does not exist`);
+    return resourceOut(doc);
+  }
+
+  /** Lists resources of a type in id order, a page at a time; the cursor is the last id seen. */
+  async list(source: string, type: string, perPage: number, cursor?: string): Promise<{ data: Resource[]; nextCursor?: string }> {
+    await this.catalog.rootProfile(source, type);
+    const { page, nextCursor } = await pageBy(this.store.resources, { source, type }, 'id', perPage, cursor);
+    return { data: page.map(resourceOut), ...(nextCursor ? { nextCursor } : {}) };
+  }
+}
+
+/** Applies RFC 6902 operations to a copy; a failing operation is a 400 naming its index. */
+export function applyJsonPatch<T extends object>(doc: T, ops: PatchBody): T {
+  try {
+    return applyPatch(structuredClone(doc), ops as Operation[], true, true).newDocument;
+  } catch (err) {
+    const e = err as { index?: number; message?: string; name?: string };
+    if (e.name === 'JsonPatchError' || e.name === 'TEST_OPERATION_FAILED' || typeof e.index === 'number') {
+      const msg = (e.message ?? 'patch failed').split('\n')[0] ?? 'patch failed';
+      throw invalid('the patch cannot be applied', [{ path: `[${e.index ?? 0}]`, message: msg }]);
+    }
+    throw err;
+  }
+}

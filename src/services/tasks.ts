@@ -1,0 +1,174 @@
+import { newTaskId } from '../ids';
+import { notFound } from '../errors';
+import { isDuplicateKey, type Action, type ReceiptDoc, type ReceiptStatus, type Store, type TargetType, type TaskDoc } from '../store/db';
+import { taskStatus, type StatusCounts } from '../task-status';
+
+/** A receipt as the API shows it: the stored one without its storage keys. */
+export type Receipt = Omit<ReceiptDoc, '_id' | 'seq' | 'source'>;
+
+/** What one run of a bulk chunk did: its final outcomes, and the positions it handed to pipelines. */
+export interface ChunkProgressDoc {
+  _id: string;
+  SUCCESS: number;
+  FAILURE: number;
+  CANCELLED: number;
+  handedOff: number[];
+}
+
+/** An operation inside a bulk or bundle task: its task, its position, and the key its writes carry. */
+export interface OperationOf {
+  taskId: string;
+  seq: number;
+  opKey: string;
+  receivedAt: string;
+}
+
+/** What a receipt names: the source and the operation's target. */
+export interface ReceiptTarget {
+  source: string;
+  action: Action;
+  targetType: TargetType;
+  type: string;
+  id: string;
+}
+
+/** A final receipt of an operation of a bulk or bundle. */
+export function receiptOf(op: OperationOf, t: ReceiptTarget, status: 'SUCCESS' | 'FAILURE', completedAt: string, error?: ReceiptDoc['error']): ReceiptDoc {
+  return {
+    _id: `${op.taskId}:${op.seq}`, taskId: op.taskId, seq: op.seq, source: t.source, action: t.action, targetType: t.targetType,
+    type: t.type, id: t.id, status, receivedAt: op.receivedAt, completedAt, ...(error ? { error } : {}),
+  };
+}
+
+export interface SingleOperation {
+  source: string;
+  action: Action;
+  targetType: TargetType;
+  type: string;
+  id: string;
+  receivedAt: string;
+}
+
+/** Renders a stored receipt in the seeds' shape. */
+export function receiptOut(doc: ReceiptDoc): Receipt {
+  const { taskId, action, targetType, type, id, status, receivedAt, completedAt, error, pipelineExecution } = doc;
+  return {
+    taskId, action, targetType, type, id, status, receivedAt,
+    ...(completedAt ? { completedAt } : {}),
+    ...(error ? { error } : {}),
+    ...(pipelineExecution ? { pipelineExecution } : {}),
+  };
+}
+
+/** Tasks and receipts: one task per request, one receipt per operation; a task's status is derived by counting. */
+export class TaskService {
+  constructor(private readonly store: Store, private readonly now: () => Date = () => new Date()) {}
+
+  /** Records the task of a synchronous single operation that has been persisted. */
+  async recordPersisted(taskId: string, op: SingleOperation): Promise<void> {
+    const completedAt = this.now().toISOString();
+    await this.store.tasks.insertOne({ _id: taskId, source: op.source, kind: 'SINGLE', operationCount: 1, createdAt: op.receivedAt });
+    await this.store.receipts.insertOne({
+      _id: `${taskId}:0`, taskId, seq: 0, source: op.source, action: op.action, targetType: op.targetType,
+      type: op.type, id: op.id, status: 'SUCCESS', receivedAt: op.receivedAt, completedAt,
+    });
+  }
+
+  /** Records a persisted operation: its receipt in its bulk or bundle, or a new single task; returns the task id. */
+  async recordDone(op: OperationOf | undefined, target: ReceiptTarget, receivedAt: string): Promise<string> {
+    if (op) {
+      await this.completeReceipt(op, target, 'SUCCESS');
+      return op.taskId;
+    }
+    const taskId = newTaskId('SINGLE');
+    await this.recordPersisted(taskId, { ...target, receivedAt });
+    return taskId;
+  }
+
+  /**
+   * Writes the final receipt of one operation of a bulk or bundle. Receipts are written once, final: FerretDB
+   * updates are slow read-modify-writes, so a bulk never inserts PENDING receipts only to update them. A
+   * retried operation finds its receipt there already and the duplicate is ignored.
+   */
+  async completeReceipt(op: OperationOf, target: ReceiptTarget, status: 'SUCCESS' | 'FAILURE', error?: ReceiptDoc['error']): Promise<void> {
+    try {
+      await this.store.receipts.insertOne(receiptOf(op, target, status, this.now().toISOString(), error));
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+  }
+
+  /**
+   * Reads receipts by `_id` only. FerretDB's SQLite backend answers nothing but `_id` lookups from an index:
+   * any other filter reads the whole collection, so a task's reads must not grow with every other task.
+   */
+  private async receiptsAt(taskId: string, seqs: number[]): Promise<ReceiptDoc[]> {
+    const out: ReceiptDoc[] = [];
+    for (let i = 0; i < seqs.length; i += 64) {
+      const batch = await Promise.all(seqs.slice(i, i + 64).map((seq) => this.store.receipts.findOne({ _id: `${taskId}:${seq}` })));
+      for (const doc of batch) if (doc) out.push(doc);
+    }
+    return out;
+  }
+
+  /**
+   * Counts of a task's operations per status; PENDING is every operation not yet final, with or without a
+   * receipt. A bulk's chunks leave one progress document each (their final counts and the operations they
+   * handed to pipelines), so counting a bulk reads its chunks' summaries plus the receipts still open.
+   */
+  async counts(task: TaskDoc): Promise<StatusCounts> {
+    const c = { SUCCESS: 0, FAILURE: 0, CANCELLED: 0 };
+    const add = (status: ReceiptStatus, n = 1): void => {
+      if (status !== 'PENDING') c[status] += n;
+    };
+    if (task.kind === 'BULK') {
+      const chunks = Array.from({ length: task.chunkCount ?? 0 }, (_, i) => i);
+      const progress = await Promise.all(chunks.map((i) => this.progress.findOne({ _id: `${task._id}:${i}` })));
+      const open: number[] = [];
+      for (const p of progress) {
+        if (!p) continue;
+        add('SUCCESS', p.SUCCESS);
+        add('FAILURE', p.FAILURE);
+        add('CANCELLED', p.CANCELLED);
+        open.push(...p.handedOff);
+      }
+      for (const r of await this.receiptsAt(task._id, open)) add(r.status);
+    } else {
+      for (const r of await this.receiptsAt(task._id, Array.from({ length: task.operationCount }, (_, i) => i))) add(r.status);
+    }
+    return { ...c, PENDING: Math.max(0, task.operationCount - c.SUCCESS - c.FAILURE - c.CANCELLED) };
+  }
+
+  private get progress() {
+    return this.store.db.collection<ChunkProgressDoc>('bulk_progress');
+  }
+
+  /** Records what a bulk chunk did; written once per chunk run (a retried run writes the whole chunk again). */
+  async recordChunkProgress(taskId: string, chunk: number, p: Omit<ChunkProgressDoc, '_id'>): Promise<void> {
+    await this.progress.replaceOne({ _id: `${taskId}:${chunk}` }, p, { upsert: true });
+  }
+
+  /** The task of a source with its status, counts and, on request, a page of receipts. */
+  async get(
+    source: string,
+    taskId: string,
+    opts: { withReceipts: boolean; perPage: number; cursor?: string },
+  ): Promise<{ taskId: string; status: ReceiptStatus; counts: StatusCounts; receipts?: Receipt[]; nextCursor?: string }> {
+    const task = await this.store.tasks.findOne({ _id: taskId, source });
+    if (!task) throw notFound(`task '${taskId}' does not exist in source '${source}'`);
+    const counts = await this.counts(task);
+    const out: { taskId: string; status: ReceiptStatus; counts: StatusCounts; receipts?: Receipt[]; nextCursor?: string } = {
+      taskId, status: taskStatus(counts), counts,
+    };
+    if (opts.withReceipts) {
+      // A page is a range of positions; operations a bulk has not reached yet have no receipt and are skipped.
+      const after = opts.cursor ? Number.parseInt(Buffer.from(opts.cursor, 'base64url').toString('utf8'), 10) : -1;
+      const from = Number.isFinite(after) ? after + 1 : 0;
+      const to = Math.min(task.operationCount, from + opts.perPage);
+      const seqs = Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+      out.receipts = (await this.receiptsAt(taskId, seqs)).map(receiptOut);
+      if (to < task.operationCount) out.nextCursor = Buffer.from(String(to - 1), 'utf8').toString('base64url');
+    }
+    return out;
+  }
+}

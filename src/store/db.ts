@@ -1,0 +1,260 @@
+import { MongoClient, type Collection, type Db } from 'mongodb';
+
+/** Metadata every stored record carries (SPEC §1). */
+export interface RecordMeta {
+  createdAt: string;
+  updatedAt: string;
+  identifier: Identifier[];
+  source: string;
+  versionId: string;
+}
+
+export interface Identifier {
+  id?: string;
+  system?: string;
+  value?: string;
+  use?: string;
+  period?: { id?: string; start?: string; end?: string };
+}
+
+export interface ContainedItem {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export type ContainedMap = Record<string, ContainedItem[]>;
+
+export interface SourceDoc {
+  _id: string;
+  key: string;
+  type: 'registry';
+  description?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A stored catalog definition (a profile or a relationship definition). */
+export interface DefinitionDoc {
+  _id: string;
+  source: string;
+  key: string;
+  definition: unknown;
+  /** Bumped on every change: compiled validators are cached per version. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ProfileDoc = DefinitionDoc;
+export type RelationshipDefinitionDoc = DefinitionDoc;
+
+export interface PipelineDoc {
+  _id: string;
+  source: string;
+  collectionKey: string;
+  revision: number;
+  steps: unknown[];
+  createdAt: string;
+}
+
+export interface ResourceDoc {
+  _id: string;
+  source: string;
+  type: string;
+  id: string;
+  data: Record<string, unknown>;
+  contained: ContainedMap;
+  meta: RecordMeta;
+  /** Id of the operation (task or execution) that wrote this version: a retried write finds its own. */
+  lastWrite?: string;
+}
+
+export interface RelationshipDoc {
+  _id: string;
+  source: string;
+  type: string;
+  id: string;
+  from: { id: string; type: string };
+  to: { id: string; type: string };
+  data: Record<string, unknown>;
+  meta: RecordMeta;
+  lastWrite?: string;
+}
+
+export type Role = 'admin' | 'ingest' | 'review' | 'read';
+
+export interface ApiKeyDoc {
+  _id: string;
+  name: string;
+  email?: string;
+  roles: Role[];
+  sources: string[];
+  hash: string;
+  createdAt: string;
+}
+
+export type ReceiptStatus = 'SUCCESS' | 'PENDING' | 'FAILURE' | 'CANCELLED';
+export type Action = 'CREATE' | 'UPSERT' | 'UPDATE' | 'DELETE';
+export type TargetType = 'RESOURCE' | 'RELATIONSHIP';
+
+export interface TaskDoc {
+  _id: string;
+  source: string;
+  kind: 'SINGLE' | 'BULK' | 'BUNDLE' | 'PURGE';
+  operationCount: number;
+  /** Bulk tasks: how many staged chunks (each leaves a progress document). */
+  chunkCount?: number;
+  createdAt: string;
+}
+
+export interface ReceiptDoc {
+  _id: string;
+  taskId: string;
+  seq: number;
+  source: string;
+  action: Action;
+  targetType: TargetType;
+  type: string;
+  id: string;
+  status: ReceiptStatus;
+  receivedAt: string;
+  completedAt?: string;
+  error?: { message: string; details?: { path?: string; message: string }[] };
+  pipelineExecution?: { id: string; pipelineDefinitionId: string; status: string };
+}
+
+export type ExecutionStatus = 'IN_PROGRESS' | 'IN_REVIEW' | 'SUCCESSFUL' | 'ERROR' | 'CANCELLED' | 'DROPPED';
+export type StepStatus = 'PENDING' | 'IN_PROGRESS' | 'IN_REVIEW' | 'PROCESSED' | 'NOT_TRIGGERED' | 'ERROR' | 'CANCELLED';
+
+export interface Decision {
+  id: string;
+  action: 'APPROVE' | 'REJECT';
+  description?: string;
+  author: { id: string; email?: string };
+  actedAt: string;
+}
+
+export interface ExecutionStep {
+  type: string;
+  status: StepStatus;
+  processedAt?: string;
+  error?: { message: string; details?: { path?: string; message: string }[] };
+  decision?: Decision;
+  issues?: { path?: string; message: string }[];
+}
+
+/** The working copy of a record inside a pipeline: what the operation asks for, as augmented so far. */
+export interface OperationBody {
+  data: Record<string, unknown>;
+  contained?: ContainedMap;
+  meta?: { createdAt?: string; updatedAt?: string; identifier?: Identifier[] };
+  from?: { id: string; type: string };
+  to?: { id: string; type: string };
+}
+
+export interface ExecutionDoc {
+  _id: string;
+  source: string;
+  recordKey: string;
+  pipelineDefinitionId: string;
+  status: ExecutionStatus;
+  steps: ExecutionStep[];
+  operation: { taskId: string; action: Action; target: { id: string; targetType: TargetType; type: string }; body: OperationBody };
+  processedOperation: OperationBody;
+  /** The stored record when the request arrived, for `changed` triggers; absent on create. */
+  previous?: Record<string, unknown>;
+  receiptId: string;
+  /** `{taskId}:{seq}` of a bulk or bundle operation: a retried chunk finds the execution it already made. */
+  opKey?: string;
+  /** The bundle this execution belongs to: it persists only with the whole bundle. */
+  bundleId?: string;
+  ignoredSignals: { receivedAt: string; reason: string }[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type PurgeStatus = 'PENDING' | 'SUCCESS' | 'FAILURE';
+
+/** A purge of one collection (SPEC §2 purge): its counts, and the progress its workflow resumes from. */
+export interface PurgeDoc {
+  _id: string;
+  source: string;
+  collectionType: 'resources' | 'relationships';
+  collectionKey: string;
+  status: PurgeStatus;
+  deletedCount: number;
+  relationshipsDeletedCount?: number;
+  cancelledExecutions: number;
+  createdAt: string;
+  completedAt?: string;
+  error?: { message: string };
+  /** The stage and batch to run next; `claim` is the batch in flight, so a retry neither loses nor recounts it. */
+  progress: { stage: number; batch: number; cursor?: string };
+  claim?: { stage: number; batch: number; ids: string[] };
+}
+
+/** Typed handles on every collection Sluice uses. */
+export interface Store {
+  client: MongoClient;
+  db: Db;
+  sources: Collection<SourceDoc>;
+  profiles: Collection<ProfileDoc>;
+  relationshipDefinitions: Collection<RelationshipDefinitionDoc>;
+  pipelines: Collection<PipelineDoc>;
+  resources: Collection<ResourceDoc>;
+  relationships: Collection<RelationshipDoc>;
+  apiKeys: Collection<ApiKeyDoc>;
+  tasks: Collection<TaskDoc>;
+  receipts: Collection<ReceiptDoc>;
+  executions: Collection<ExecutionDoc>;
+  purges: Collection<PurgeDoc>;
+  close(): Promise<void>;
+}
+
+/** Connects to MongoDB (or FerretDB) and returns the collections; the driver reconnects by itself. */
+export async function connectStore(uri: string, dbName: string): Promise<Store> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000, appName: 'sluice' });
+  await client.connect();
+  const db = client.db(dbName);
+  return {
+    client,
+    db,
+    sources: db.collection('sources'),
+    profiles: db.collection('profiles'),
+    relationshipDefinitions: db.collection('relationship_definitions'),
+    pipelines: db.collection('pipelines'),
+    resources: db.collection('resources'),
+    relationships: db.collection('relationships'),
+    apiKeys: db.collection('api_keys'),
+    tasks: db.collection('tasks'),
+    receipts: db.collection('receipts'),
+    executions: db.collection('executions'),
+    purges: db.collection('purges'),
+    close: () => client.close(),
+  };
+}
+
+/** Creates the indexes the reads need; idempotent, run at start-up by the API and the worker. */
+export async function ensureIndexes(store: Store): Promise<void> {
+  await Promise.all([
+    store.profiles.createIndex({ source: 1, key: 1 }, { unique: true }),
+    store.relationshipDefinitions.createIndex({ source: 1, key: 1 }, { unique: true }),
+    store.pipelines.createIndex({ source: 1, collectionKey: 1, revision: 1 }, { unique: true }),
+    store.resources.createIndex({ source: 1, type: 1, id: 1 }, { unique: true }),
+    store.relationships.createIndex({ source: 1, type: 1, id: 1 }, { unique: true }),
+    store.relationships.createIndex({ source: 1, 'from.type': 1, 'from.id': 1 }),
+    store.relationships.createIndex({ source: 1, 'to.type': 1, 'to.id': 1 }),
+    store.apiKeys.createIndex({ hash: 1 }, { unique: true }),
+    store.receipts.createIndex({ taskId: 1, seq: 1 }, { unique: true }),
+    store.receipts.createIndex({ taskId: 1, status: 1 }),
+    store.executions.createIndex({ recordKey: 1, status: 1 }),
+    store.executions.createIndex({ source: 1, status: 1, _id: 1 }),
+    store.executions.createIndex({ opKey: 1 }),
+  ]);
+}
+
+/** True when a write failed on a unique index (E11000). */
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}

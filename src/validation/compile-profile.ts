@@ -1,0 +1,572 @@
+import { deepEqual, evaluatePredicate } from '../predicate';
+import type { Action, Predicate } from '../schemas/predicate';
+import {
+  PROPERTY_KEY_PATTERN,
+  type ComplexTypeName,
+  type ProfileDefinition,
+  type PropertyDefinition,
+} from '../schemas/profile';
+import { COMPLEX_TYPES } from './complex-types';
+
+/** One problem in a record: `path` like `data.address.line[1]`, `message` like `must be a string (got number)`. */
+export interface Violation {
+  path: string;
+  message: string;
+}
+
+/** What is validated: the record's data and contained resources; id, type and meta, when given, are visible to `when`. */
+export interface ValidationInput {
+  data: unknown;
+  contained?: unknown;
+  id?: unknown;
+  type?: unknown;
+  meta?: unknown;
+}
+
+/** The operation being validated, for `when` predicates; the action defaults to CREATE. */
+export interface ValidationContext {
+  action?: Action;
+  previous?: Record<string, unknown>;
+}
+
+/** A profile compiled into a tree of checks; `validate` reports every violation, never throws on bad input. */
+export interface CompiledProfile {
+  readonly definition: ProfileDefinition;
+  validate(input: ValidationInput, ctx?: ValidationContext): Violation[];
+}
+
+/** Finds a profile of the same source by key (contained resources name their profile by type). */
+export type ProfileLookup = (profileKey: string) => ProfileDefinition | undefined;
+
+/** Resource ids a `reference` may hold (the seeds' id pattern); `@rootId` tokens are replaced before validation. */
+export const REFERENCE_ID_PATTERN = /^[a-zA-Z0-9-][\w-]{1,92}$/;
+
+/** Compiles a profile once into a validator; contained profiles are looked up and compiled on first use. */
+export function compileProfile(profile: ProfileDefinition, lookup: ProfileLookup): CompiledProfile {
+  const checkData = compileObject(profile.properties, 'an object');
+  const checkContained = compileContained(profile, lookup);
+  return {
+    definition: profile,
+    validate(input, ctx = {}) {
+      const out: Violation[] = [];
+      const action = ctx.action ?? 'CREATE';
+      const env = predicateEnv(action, { ...input }, ctx.previous);
+      if (input.data === undefined || input.data === null) out.push({ path: 'data', message: 'is required' });
+      else checkData(input.data, 'data', out, env);
+      checkContained(input.contained, out, action, ctx.previous);
+      return out;
+    },
+  };
+}
+
+/** A bounded cache of compiled profiles, least recently used dropped first; key on `${source}/${profileKey}@${updatedAt}`. */
+export class ProfileCache {
+  private readonly entries = new Map<string, CompiledProfile>();
+
+  constructor(private readonly maxEntries = 500) {}
+
+  /** The compiled profile for this key, compiling (and caching) it on a miss. */
+  get(cacheKey: string, compile: () => CompiledProfile): CompiledProfile {
+    const hit = this.entries.get(cacheKey);
+    if (hit) {
+      this.entries.delete(cacheKey);
+      this.entries.set(cacheKey, hit);
+      return hit;
+    }
+    const compiled = compile();
+    this.entries.set(cacheKey, compiled);
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    return compiled;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** Answers `when` predicates for one record, each predicate evaluated at most once per validation. */
+interface Env {
+  holds(p: Predicate): boolean;
+}
+
+/** Checks a present value at `path`, appending violations; true when the value has the declared type. */
+type Check = (value: unknown, path: string, out: Violation[], env: Env) => boolean;
+
+function predicateEnv(action: Action, record: Record<string, unknown>, previous: Record<string, unknown> | undefined): Env {
+  const memo = new Map<Predicate, boolean>();
+  return {
+    holds(p) {
+      let result = memo.get(p);
+      if (result === undefined) {
+        result = evaluatePredicate(p, previous === undefined ? { action, record } : { action, record, previous });
+        memo.set(p, result);
+      }
+      return result;
+    },
+  };
+}
+
+function compileProperty(def: PropertyDefinition): Check {
+  const checkType = compileType(def);
+  const checkRules = compileRules(def);
+  if (checkRules === undefined) return checkType;
+  const when = def.rules?.when;
+  return (value, path, out, env) => {
+    if (!checkType(value, path, out, env)) return false;
+    if (when === undefined || env.holds(when)) checkRules(value, path, out);
+    return true;
+  };
+}
+
+function compileObject(properties: Readonly<Record<string, PropertyDefinition>>, noun: string): Check {
+  const members = Object.entries(properties).map(([key, def]) => ({
+    key,
+    suffix: childPath('', key),
+    check: compileProperty(def),
+    required: def.rules?.required === true,
+    when: def.rules?.when,
+  }));
+  const declared = new Set(Object.keys(properties));
+  const unknown = declared.size === 0 ? 'unknown property: none are declared here' : `unknown property (allowed: ${listOf([...declared])})`;
+  return (value, path, out, env) => {
+    if (!isObject(value)) {
+      out.push({ path, message: `must be ${noun} (got ${kindOf(value)})` });
+      return false;
+    }
+    for (const key of Object.keys(value)) {
+      if (!declared.has(key)) out.push({ path: childPath(path, key), message: unknown });
+    }
+    for (const member of members) {
+      const child = Object.hasOwn(value, member.key) ? value[member.key] : undefined;
+      if (child === undefined || child === null) {
+        if (member.required && (member.when === undefined || env.holds(member.when))) {
+          out.push({ path: path + member.suffix, message: 'is required' });
+        }
+      } else {
+        member.check(child, path + member.suffix, out, env);
+      }
+    }
+    return true;
+  };
+}
+
+function compileType(def: PropertyDefinition): Check {
+  switch (def.type) {
+    case 'string':
+    case 'markdown':
+      return stringCheck('a string', () => undefined);
+    case 'symbol':
+      return stringCheck('a symbol', (s) => (/\s/u.test(s) ? 'must be a symbol: a string without whitespace' : undefined));
+    case 'code':
+      return codeCheck(def.vocabulary);
+    case 'uri':
+      return stringCheck('a URI', (s) => (URI_PATTERN.test(s) ? undefined : 'must be an absolute URI (scheme:rest, no whitespace)'));
+    case 'url':
+      return stringCheck('a URL', (s) => (isHttpUrl(s) ? undefined : 'must be an absolute http or https URL'));
+    case 'boolean':
+      return (value, path, out) => typed(typeof value === 'boolean', value, path, out, 'a boolean');
+    case 'integer':
+      return (value, path, out) => {
+        if (!typed(typeof value === 'number', value, path, out, 'an integer')) return false;
+        const n = value as number;
+        if (!Number.isInteger(n)) out.push({ path, message: `must be an integer (got ${n})` });
+        else if (!Number.isSafeInteger(n)) out.push({ path, message: `must be a safe integer (between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER})` });
+        return Number.isSafeInteger(n);
+      };
+    case 'decimal':
+      return (value, path, out) => typed(typeof value === 'number' && Number.isFinite(value), value, path, out, 'a number');
+    case 'date':
+      return stringCheck('a date', (s) => errorOf(parseDate(s), DATE_FORMAT));
+    case 'datetime':
+      return stringCheck('a dateTime', (s) => errorOf(parseDateTime(s), DATETIME_FORMAT));
+    case 'instant':
+      return stringCheck('an instant', (s) => errorOf(DATE_RE.test(s) ? BAD_SHAPE : parseDateTime(s), INSTANT_FORMAT));
+    case 'time':
+      return stringCheck('a time', timeProblem);
+    case 'object':
+      return compileObject(def.properties ?? {}, 'an object');
+    case 'array':
+      return compileArray(def.items);
+    case 'reference': {
+      const target = def.profile === undefined ? '' : ` of profile "${def.profile}"`;
+      const message = `must be a resource id${target} (2 to 93 letters, digits, "_" or "-", not starting with "_")`;
+      return stringCheck('a resource id', (s) => (REFERENCE_ID_PATTERN.test(s) ? undefined : message));
+    }
+    default:
+      return complexCheck(def.type);
+  }
+}
+
+function compileArray(items: PropertyDefinition | undefined): Check {
+  const checkItem = items === undefined ? undefined : compileProperty(items);
+  return (value, path, out, env) => {
+    if (!Array.isArray(value)) {
+      out.push({ path, message: `must be an array (got ${kindOf(value)})` });
+      return false;
+    }
+    if (checkItem) value.forEach((item: unknown, i) => checkItem(item, `${path}[${i}]`, out, env));
+    return true;
+  };
+}
+
+function codeCheck(vocabulary: string[] | undefined): Check {
+  const allowed = vocabulary === undefined ? undefined : new Set(vocabulary);
+  const notAllowed = `must be one of ${listOf((vocabulary ?? []).map((c) => JSON.stringify(c)))}`;
+  return stringCheck('a code', (s) => {
+    if (s.length === 0 || s.trim() !== s) return 'must be a code: non-empty, without leading or trailing whitespace';
+    return allowed !== undefined && !allowed.has(s) ? notAllowed : undefined;
+  });
+}
+
+/** A string type with a format: a non-string is a type violation, a bad format a message of its own. */
+function stringCheck(noun: string, format: (s: string) => string | undefined): Check {
+  return (value, path, out) => {
+    if (!typed(typeof value === 'string', value, path, out, noun)) return false;
+    const problem = format(value as string);
+    if (problem !== undefined) out.push({ path, message: problem });
+    return problem === undefined;
+  };
+}
+
+function typed(ok: boolean, value: unknown, path: string, out: Violation[], noun: string): boolean {
+  if (!ok) out.push({ path, message: `must be ${noun} (got ${kindOf(value)})` });
+  return ok;
+}
+
+const complexChecks = new Map<ComplexTypeName, Check>();
+
+// Complex types do not depend on the profile, so each is compiled once per process.
+function complexCheck(name: ComplexTypeName): Check {
+  let check = complexChecks.get(name);
+  if (check === undefined) {
+    const complex = COMPLEX_TYPES[name];
+    const checkFields = compileObject(complex.properties, `${/^[AEIOU]/.test(complex.label) ? 'an' : 'a'} ${complex.label} object`);
+    const ordered = complex.ordered;
+    check =
+      ordered === undefined
+        ? checkFields
+        : (value, path, out, env) => {
+            if (!checkFields(value, path, out, env)) return false;
+            const record = value as Record<string, unknown>;
+            const first = boundsOf(record[ordered.first]);
+            const second = boundsOf(record[ordered.second]);
+            if (first !== undefined && second !== undefined && first.lower > second.upper) {
+              out.push({ path, message: `${ordered.first} must not be after ${ordered.second}` });
+            }
+            return true;
+          };
+    complexChecks.set(name, check);
+  }
+  return check;
+}
+
+type Bound = (value: unknown, path: string, out: Violation[]) => void;
+
+function compileRules(def: PropertyDefinition): Bound | undefined {
+  const rules = def.rules;
+  if (rules === undefined) return undefined;
+  const checks: Bound[] = [];
+  const measure = measureOf(def);
+  if (measure !== undefined) {
+    const { min, max } = rules;
+    if (min !== undefined) {
+      checks.push((value, path, out) => {
+        const size = measure.size(value);
+        if (size !== undefined && size < min) out.push({ path, message: measure.tooSmall(min) });
+      });
+    }
+    if (max !== undefined) {
+      checks.push((value, path, out) => {
+        const size = measure.size(value);
+        if (size !== undefined && size > max) out.push({ path, message: measure.tooLarge(max) });
+      });
+    }
+  }
+  if (rules.enum !== undefined) {
+    const options = rules.enum;
+    const message = `must be one of ${listOf(options.map((o) => JSON.stringify(o)))}`;
+    checks.push((value, path, out) => {
+      if (!options.some((option) => deepEqual(value, option))) out.push({ path, message });
+    });
+  }
+  if (rules.pattern !== undefined) {
+    const regex = new RegExp(rules.pattern, 'u');
+    const message = `must match the pattern ${rules.pattern}`;
+    checks.push((value, path, out) => {
+      if (typeof value === 'string' && !regex.test(value)) out.push({ path, message });
+    });
+  }
+  if (checks.length === 0) return undefined;
+  return (value, path, out) => checks.forEach((check) => check(value, path, out));
+}
+
+interface Measure {
+  size(value: unknown): number | undefined;
+  tooSmall(limit: number): string;
+  tooLarge(limit: number): string;
+}
+
+function measureOf(def: PropertyDefinition): Measure | undefined {
+  switch (def.type) {
+    case 'integer':
+    case 'decimal':
+      return {
+        size: (v) => (typeof v === 'number' ? v : undefined),
+        tooSmall: (limit) => `must be >= ${limit}`,
+        tooLarge: (limit) => `must be <= ${limit}`,
+      };
+    case 'array':
+      return {
+        size: (v) => (Array.isArray(v) ? v.length : undefined),
+        tooSmall: (limit) => `must have at least ${limit} item${limit === 1 ? '' : 's'}`,
+        tooLarge: (limit) => `must have at most ${limit} item${limit === 1 ? '' : 's'}`,
+      };
+    case 'string':
+    case 'symbol':
+    case 'code':
+    case 'markdown':
+    case 'uri':
+    case 'url':
+      return {
+        size: (v) => (typeof v === 'string' ? codePoints(v) : undefined),
+        tooSmall: (limit) => `must be at least ${limit} character${limit === 1 ? '' : 's'} long`,
+        tooLarge: (limit) => `must be at most ${limit} character${limit === 1 ? '' : 's'} long`,
+      };
+    default:
+      return undefined;
+  }
+}
+
+// Lengths count code points, like the `u`-flag patterns, so an emoji is one character.
+function codePoints(s: string): number {
+  return Array.from(s).length;
+}
+
+const CONTAINED_ITEM_KEYS = new Set(['id', 'type', 'data']);
+
+type ContainedCheck = (contained: unknown, out: Violation[], action: Action, previous: Record<string, unknown> | undefined) => void;
+
+function compileContained(profile: ProfileDefinition, lookup: ProfileLookup): ContainedCheck {
+  const declarations = Object.entries(profile.contained ?? {});
+  const declared = new Set(declarations.map(([key]) => key));
+  const unknownKey =
+    declared.size === 0 ? 'unknown contain key: this profile declares no contained resources' : `unknown contain key (allowed: ${listOf([...declared])})`;
+  const compiled = new Map<string, { definition: ProfileDefinition; check: Check }>();
+
+  const dataCheckFor = (type: string): Check | string => {
+    const definition = lookup(type);
+    if (definition === undefined) return `unknown contained profile "${type}"`;
+    if (definition.type !== 'CONTAINED') return `profile "${type}" is a ROOT profile; only CONTAINED profiles can be contained`;
+    const cached = compiled.get(type);
+    if (cached !== undefined && cached.definition === definition) return cached.check;
+    const check = compileObject(definition.properties, 'an object');
+    compiled.set(type, { definition, check });
+    return check;
+  };
+
+  return (contained, out, action, previous) => {
+    if (contained !== undefined && contained !== null && !isObject(contained)) {
+      out.push({ path: 'contained', message: `must be an object mapping contain keys to arrays of resources (got ${kindOf(contained)})` });
+      return;
+    }
+    const given = contained ?? {};
+    for (const key of Object.keys(given)) {
+      if (!declared.has(key)) out.push({ path: childPath('contained', key), message: unknownKey });
+    }
+    const previousContained = previous?.contained;
+    for (const [key, declaration] of declarations) {
+      const path = childPath('contained', key);
+      const items = Object.hasOwn(given, key) ? given[key] : undefined;
+      if (items !== undefined && items !== null && !Array.isArray(items)) {
+        out.push({ path, message: `must be an array of contained resources (got ${kindOf(items)})` });
+        continue;
+      }
+      const list: unknown[] = items ?? [];
+      const cardinality = cardinalityProblem(declaration.cardinality, list.length);
+      if (cardinality !== undefined) out.push({ path, message: cardinality });
+      const previousItems = isObject(previousContained) && Array.isArray(previousContained[key]) ? (previousContained[key] as unknown[]) : [];
+      list.forEach((item, i) => {
+        const itemPath = `${path}[${i}]`;
+        if (!isObject(item)) {
+          out.push({ path: itemPath, message: `must be a contained resource {id?, type, data} (got ${kindOf(item)})` });
+          return;
+        }
+        for (const itemKey of Object.keys(item)) {
+          if (!CONTAINED_ITEM_KEYS.has(itemKey)) out.push({ path: childPath(itemPath, itemKey), message: 'unknown key (allowed: id, type, data)' });
+        }
+        const { id, type, data } = item;
+        if (id !== undefined && id !== null && typeof id !== 'string') out.push({ path: `${itemPath}.id`, message: `must be a string (got ${kindOf(id)})` });
+        let check: Check | undefined;
+        if (type === undefined || type === null) {
+          out.push({ path: `${itemPath}.type`, message: 'is required' });
+        } else if (typeof type !== 'string') {
+          out.push({ path: `${itemPath}.type`, message: `must be a string (got ${kindOf(type)})` });
+        } else if (!declaration.types.includes(type)) {
+          out.push({ path: `${itemPath}.type`, message: `must be one of the types declared for "${key}": ${listOf(declaration.types.map((t) => JSON.stringify(t)))}` });
+        } else {
+          const found = dataCheckFor(type);
+          if (typeof found === 'string') out.push({ path: `${itemPath}.type`, message: found });
+          else check = found;
+        }
+        const dataPath = `${itemPath}.data`;
+        if (data === undefined || data === null) {
+          out.push({ path: dataPath, message: 'is required' });
+        } else if (check === undefined) {
+          if (!isObject(data)) out.push({ path: dataPath, message: `must be an object (got ${kindOf(data)})` });
+        } else {
+          const previousItem = typeof id === 'string' ? previousItems.find((p) => isObject(p) && p.id === id) : undefined;
+          check(data, dataPath, out, predicateEnv(action, item, isObject(previousItem) ? previousItem : undefined));
+        }
+      });
+    }
+  };
+}
+
+function cardinalityProblem(cardinality: string, count: number): string | undefined {
+  switch (cardinality) {
+    case '0:1':
+      return count > 1 ? `allows at most 1 item (cardinality 0:1), got ${count}` : undefined;
+    case '1:1':
+      return count !== 1 ? `requires exactly 1 item (cardinality 1:1), got ${count}` : undefined;
+    case '1:*':
+      return count < 1 ? 'requires at least 1 item (cardinality 1:*), got 0' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+// Temporal formats follow FHIR: date = YYYY[-MM[-DD]], dateTime = date or full date-time with seconds and zone.
+const DATE_RE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
+const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|([+-])(\d{2}):(\d{2}))$/;
+const TIME_RE = /^(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?$/;
+const URI_PATTERN = /^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/u;
+
+const DATE_FORMAT = 'must be a date: YYYY, YYYY-MM or YYYY-MM-DD';
+const DATETIME_FORMAT = 'must be a dateTime: YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[.fff] with Z or ±hh:mm';
+const INSTANT_FORMAT = 'must be an instant: YYYY-MM-DDThh:mm:ss[.fff] with Z or ±hh:mm';
+const TIME_FORMAT = 'must be a time: hh:mm:ss[.fff]';
+
+interface Bounds {
+  lower: number;
+  upper: number;
+}
+
+/** A valid date, dateTime or instant, split into fields; instants are computed only when compared. */
+interface TemporalParts {
+  year: number;
+  month?: number;
+  day?: number;
+  time?: { hours: number; minutes: number; seconds: number; fraction: number; offsetMinutes: number };
+}
+
+/** The fields of a valid value, or what is wrong with it (no problem given: the shape, reported with the type's format). */
+type Parsed = { parts: TemporalParts } | { problem?: string };
+
+const BAD_SHAPE: Parsed = {};
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function errorOf(parsed: Parsed, formatMessage: string): string | undefined {
+  if ('parts' in parsed) return undefined;
+  return parsed.problem ?? formatMessage;
+}
+
+/** The first and last millisecond a dateTime covers: a partial date spans its whole year, month or day. */
+function boundsOf(value: unknown): Bounds | undefined {
+  if (typeof value !== 'string') return undefined;
+  const parsed = parseDateTime(value);
+  if (!('parts' in parsed)) return undefined;
+  const { year, month, day, time } = parsed.parts;
+  if (month === undefined) return { lower: utc(year, 0, 1), upper: utc(year + 1, 0, 1) - 1 };
+  if (day === undefined) return { lower: utc(year, month - 1, 1), upper: utc(year, month, 1) - 1 };
+  if (time === undefined) return { lower: utc(year, month - 1, day), upper: utc(year, month - 1, day + 1) - 1 };
+  const instant =
+    utc(year, month - 1, day, time.hours, time.minutes, time.seconds) + time.fraction * 1000 - time.offsetMinutes * 60_000;
+  return { lower: instant, upper: instant };
+}
+
+function utc(year: number, monthIndex: number, day: number, hours = 0, minutes = 0, seconds = 0): number {
+  if (year >= 100) return Date.UTC(year, monthIndex, day, hours, minutes, seconds);
+  // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear does not.
+  const d = new Date(0);
+  d.setUTCFullYear(year, monthIndex, day);
+  d.setUTCHours(hours, minutes, seconds, 0);
+  return d.getTime();
+}
+
+function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+}
+
+function parseDate(s: string): Parsed {
+  const m = DATE_RE.exec(s);
+  if (!m) return BAD_SHAPE;
+  const year = Number(m[1]);
+  const month = m[2] === undefined ? undefined : Number(m[2]);
+  const day = m[3] === undefined ? undefined : Number(m[3]);
+  if (year === 0 || (month !== undefined && (month < 1 || month > 12)) || (month !== undefined && day !== undefined && (day < 1 || day > daysInMonth(year, month)))) {
+    return { problem: 'is not a valid calendar date' };
+  }
+  return { parts: { year, month, day } };
+}
+
+function parseDateTime(s: string): Parsed {
+  if (!s.includes('T')) return parseDate(s);
+  const m = DATETIME_RE.exec(s);
+  if (!m) return BAD_SHAPE;
+  const date = parseDate(s.slice(0, 10));
+  if (!('parts' in date)) return date;
+  const hours = Number(m[4]);
+  const minutes = Number(m[5]);
+  const seconds = Number(m[6]);
+  if (hours > 23 || minutes > 59 || seconds > 60) return { problem: 'is not a valid time of day' };
+  let offsetMinutes = 0;
+  if (m[8] !== 'Z') {
+    const offsetHours = Number(m[10]);
+    const offsetRest = Number(m[11]);
+    if (offsetHours > 14 || offsetRest > 59 || (offsetHours === 14 && offsetRest > 0)) {
+      return { problem: 'has an invalid timezone offset (from -14:00 to +14:00)' };
+    }
+    offsetMinutes = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetRest);
+  }
+  const fraction = m[7] === undefined ? 0 : Number(`0${m[7]}`);
+  return { parts: { ...date.parts, time: { hours, minutes, seconds, fraction, offsetMinutes } } };
+}
+
+function timeProblem(s: string): string | undefined {
+  const m = TIME_RE.exec(s);
+  if (!m) return TIME_FORMAT;
+  return Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3]) > 60 ? 'is not a valid time of day' : undefined;
+}
+
+function isHttpUrl(s: string): boolean {
+  if (/\s/u.test(s)) return false;
+  try {
+    const url = new URL(s);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+// Declared keys are identifiers; anything else (an unknown key with a dot, say) is quoted so paths stay unambiguous.
+function childPath(path: string, key: string): string {
+  return PROPERTY_KEY_PATTERN.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+function listOf(items: readonly string[], limit = 20): string {
+  return items.length > limit ? `${items.slice(0, limit).join(', ')}, … (${items.length - limit} more)` : items.join(', ');
+}

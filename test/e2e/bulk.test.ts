@@ -1,0 +1,184 @@
+import { expectError, startApi, type TestApi } from '../support/api';
+import { waitFor } from '../support/wait';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startApi({ worker: true });
+});
+afterAll(async () => {
+  await api.close();
+});
+
+const S = '/sources/demo/v1';
+
+async function settled(taskId: string, timeoutMs = 60_000): Promise<any> {
+  return waitFor(async () => (await api.request('GET', `${S}/tasks/${taskId}`)).body, (t) => t.status !== 'PENDING', timeoutMs, `bulk ${taskId} to settle`);
+}
+
+async function allReceipts(taskId: string, perPage = 1000): Promise<any[]> {
+  const out: any[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api.request('GET', `${S}/tasks/${taskId}?withReceipts=true&perPage=${perPage}${cursor ? `&cursor=${cursor}` : ''}`);
+    out.push(...page.body.receipts);
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+test('mixed actions run in order and independently; an invalid operation is a FAILURE receipt', async () => {
+  await api.request('PUT', `${S}/resources/provider/b-existing`, { body: { data: { name: 'Existing' } } });
+  await api.request('PUT', `${S}/resources/provider/b-gone`, { body: { data: { name: 'Gone' } } });
+  const res = await api.request('POST', `${S}/resources/bulk`, {
+    body: {
+      operations: [
+        { action: 'CREATE', create: { id: 'b-1', type: 'provider', data: { name: 'One' } } },
+        { action: 'CREATE', create: { type: 'provider', data: { name: 'Generated' } } },
+        { action: 'CREATE', create: { id: 'b-bad', type: 'provider', data: { practiceNumber: 'x' } } },
+        { action: 'CREATE', create: { id: 'b-existing', type: 'provider', data: { name: 'Again' } } },
+        { action: 'UPSERT', upsert: { id: 'b-existing', type: 'provider', data: { name: 'Upserted' } } },
+        { action: 'UPDATE', update: { id: 'b-1', type: 'provider', patch: [{ op: 'add', path: '/data/practiceNumber', value: 7 }] } },
+        { action: 'DELETE', delete: { id: 'b-gone', type: 'provider' } },
+        { action: 'DELETE', delete: { id: 'b-never', type: 'provider' } },
+        { action: 'EXPLODE', explode: {} },
+        { action: 'CREATE', create: { type: 'spaceship', data: {} } },
+      ],
+    },
+  });
+  expect(res.status).toBe(202);
+  expect(res.body).toEqual({ taskId: expect.stringMatching(/^bk_/), bulkId: res.body.taskId, status: 'ACCEPTED' });
+  const task = await settled(res.body.taskId);
+  expect(task.status).toBe('FAILURE');
+  expect(task.counts).toEqual({ SUCCESS: 5, FAILURE: 5, PENDING: 0, CANCELLED: 0 });
+  const receipts = await allReceipts(res.body.taskId);
+  expect(receipts.map((r) => [r.action, r.status])).toEqual([
+    ['CREATE', 'SUCCESS'], ['CREATE', 'SUCCESS'], ['CREATE', 'FAILURE'], ['CREATE', 'FAILURE'], ['UPSERT', 'SUCCESS'],
+    ['UPDATE', 'SUCCESS'], ['DELETE', 'SUCCESS'], ['DELETE', 'FAILURE'], ['CREATE', 'FAILURE'], ['CREATE', 'FAILURE'],
+  ]);
+  expect(receipts[2].error.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'data.practiceNumber' })]));
+  expect(receipts[3].error.message).toMatch(/already exists/);
+  expect(receipts[1].id).toMatch(/^[0-9A-Za-z]{27}$/);
+  expect((await api.request('GET', `${S}/resources/provider/b-1`)).body.data).toEqual({ name: 'One', practiceNumber: 7 });
+  expect((await api.request('GET', `${S}/resources/provider/${receipts[1].id}`)).body.data).toEqual({ name: 'Generated' });
+  expect((await api.request('GET', `${S}/resources/provider/b-existing`)).body.data).toEqual({ name: 'Upserted' });
+  expect((await api.request('GET', `${S}/resources/provider/b-gone`)).status).toBe(404);
+  expect((await api.request('GET', `${S}/resources/provider/b-bad`)).status).toBe(404);
+  const alias = await api.request('GET', `${S}/resources/bulk/${res.body.taskId}`);
+  expect(alias.body).toEqual(expect.objectContaining({ taskId: res.body.taskId, bulkId: res.body.taskId, status: 'FAILURE' }));
+});
+
+test('two operations on one record: the later supersedes the earlier, also across a pipeline', async () => {
+  await api.request('PUT', `${S}/collections/clinic/pipeline`, { body: { steps: [{ type: 'HUMAN_REVIEW', trigger: { type: 'OPERATOR', operator: { property: 'data.name', matches: '^Review' } }, config: {} }] } });
+  const res = await api.request('POST', `${S}/resources/bulk`, {
+    body: {
+      operations: [
+        { action: 'UPSERT', upsert: { id: 'bs-1', type: 'clinic', data: { name: 'First' } } },
+        { action: 'UPSERT', upsert: { id: 'bs-1', type: 'clinic', data: { name: 'Second' } } },
+        { action: 'UPSERT', upsert: { id: 'bs-2', type: 'clinic', data: { name: 'Review me' } } },
+        { action: 'UPSERT', upsert: { id: 'bs-2', type: 'clinic', data: { name: 'Plain' } } },
+        { action: 'UPSERT', upsert: { id: 'bs-3', type: 'clinic', data: { name: 'Review A' } } },
+        { action: 'UPSERT', upsert: { id: 'bs-3', type: 'clinic', data: { name: 'Review B' } } },
+      ],
+    },
+  });
+  const receipts = await waitFor(() => allReceipts(res.body.taskId), (rs) => rs.length === 6 && rs[5].pipelineExecution?.status === 'IN_REVIEW' && rs[4].status === 'CANCELLED', 30_000, 'bulk operations');
+  expect(receipts.map((r) => r.status)).toEqual(['SUCCESS', 'SUCCESS', 'CANCELLED', 'SUCCESS', 'CANCELLED', 'PENDING']);
+  expect((await api.request('GET', `${S}/resources/clinic/bs-1`)).body.data).toEqual({ name: 'Second' });
+  expect((await api.request('GET', `${S}/resources/clinic/bs-2`)).body.data).toEqual({ name: 'Plain' });
+  expect((await api.request('GET', `${S}/tasks/${res.body.taskId}`)).body.status).toBe('PENDING');
+  await api.request('POST', `${S}/pipelines/executions/${receipts[5].pipelineExecution.id}/decision`, { body: { action: 'APPROVE' } });
+  const task = await settled(res.body.taskId);
+  expect(task.status).toBe('FAILURE');
+  expect(task.counts).toEqual({ SUCCESS: 4, FAILURE: 0, PENDING: 0, CANCELLED: 2 });
+  expect((await api.request('GET', `${S}/resources/clinic/bs-3`)).body.data).toEqual({ name: 'Review B' });
+  await api.request('PUT', `${S}/collections/clinic/pipeline`, { body: { steps: [] } });
+});
+
+test('a bulk larger than one chunk completes; receipts page with a cursor; every record is written once', async () => {
+  const n = 2500;
+  const operations = Array.from({ length: n }, (_, i) => ({ action: 'CREATE', create: { id: `big-${i}`, type: 'office', data: { name: `Office ${i}` } } }));
+  const res = await api.request('POST', `${S}/resources/bulk`, { body: { operations } });
+  expect(res.status).toBe(202);
+  const task = await settled(res.body.taskId, 170_000);
+  expect(task).toEqual(expect.objectContaining({ status: 'SUCCESS', counts: { SUCCESS: n, FAILURE: 0, PENDING: 0, CANCELLED: 0 } }));
+  const receipts = await allReceipts(res.body.taskId, 1000);
+  expect(receipts.map((r) => r.id)).toEqual(operations.map((o) => o.create.id));
+  const stored = await api.store.resources.countDocuments({ source: 'demo', type: 'office', id: { $regex: '^big-' } });
+  expect(stored).toBe(n);
+  expect(await api.store.resources.countDocuments({ type: 'office', id: { $regex: '^big-' }, 'meta.versionId': { $ne: '1' } })).toBe(0);
+  expect(await api.store.db.collection('bulk_chunks').countDocuments({ taskId: res.body.taskId })).toBe(0);
+}, 180_000);
+
+test('relationship bulk: creates, a missing end is a FAILURE receipt, deletes', async () => {
+  await api.request('PUT', `${S}/resources/provider/rb-p`, { body: { data: { name: 'P' } } });
+  await api.request('PUT', `${S}/resources/office/rb-o`, { body: { data: { name: 'O' } } });
+  const res = await api.request('POST', `${S}/relationships/bulk`, {
+    body: {
+      operations: [
+        { action: 'CREATE', create: { type: 'provider-office', from: { id: 'rb-p' }, to: { id: 'rb-o' }, data: { role: 'owner' } } },
+        { action: 'CREATE', create: { type: 'provider-office', from: { id: 'rb-p' }, to: { id: 'nowhere' } } },
+        { action: 'UPDATE', update: { type: 'provider-office', id: 'rb-p.rb-o', patch: [{ op: 'replace', path: '/data/role', value: 'locum' }] } },
+      ],
+    },
+  });
+  const task = await settled(res.body.taskId);
+  expect(task.counts).toEqual({ SUCCESS: 2, FAILURE: 1, PENDING: 0, CANCELLED: 0 });
+  const receipts = await allReceipts(res.body.taskId);
+  expect(receipts[1]).toEqual(expect.objectContaining({ status: 'FAILURE', targetType: 'RELATIONSHIP', id: 'rb-p.nowhere' }));
+  expect((await api.request('GET', `${S}/relationships/provider-office/rb-p.rb-o`)).body.data).toEqual({ role: 'locum' });
+});
+
+test.each([
+  ['no operations field', {}],
+  ['operations not an array', { operations: 'x' }],
+  ['an empty operations array', { operations: [] }],
+  ['an operation that is not an object', { operations: [42] }],
+  ['an operation without an action', { operations: [{ create: {} }] }],
+  ['an unknown envelope field', { operations: [{ action: 'DELETE', delete: { id: 'x', type: 'provider' } }], extra: true }],
+])('a malformed envelope (%s) is a 400 and starts nothing', async (_name, body) => {
+  const before = await api.store.tasks.countDocuments({ kind: 'BULK' });
+  expectError(await api.request('POST', `${S}/resources/bulk`, { body }), 400, 'INVALID_ARGUMENT');
+  expect(await api.store.tasks.countDocuments({ kind: 'BULK' })).toBe(before);
+});
+
+describe('a chunk retried after a crash', () => {
+  let faulty: TestApi;
+  let failOnce = true;
+  beforeAll(async () => {
+    faulty = await startApi({
+      worker: true,
+      activities: (real) => ({
+        ...real,
+        // The first run of chunk 1 does all its work, then "crashes": the retry must write nothing twice.
+        async bulkProcessChunk(taskId: string, chunk: number) {
+          const out = await real.bulkProcessChunk(taskId, chunk);
+          if (chunk === 1 && failOnce) {
+            failOnce = false;
+            throw new Error('worker lost (forced)');
+          }
+          return out;
+        },
+      }),
+    });
+  });
+  afterAll(async () => {
+    await faulty.close();
+  });
+
+  test('every operation has exactly one receipt and every record one version', async () => {
+    const n = 1200;
+    const operations = Array.from({ length: n }, (_, i) => (i % 10 === 9
+      ? { action: 'UPSERT', upsert: { id: `retry-${i - 1}`, type: 'clinic', data: { name: `Upserted ${i}` } } }
+      : { action: 'CREATE', create: { id: `retry-${i}`, type: 'clinic', data: { name: `Clinic ${i}` } } }));
+    const res = await faulty.request('POST', `${S}/resources/bulk`, { body: { operations } });
+    const task = await waitFor(async () => (await faulty.request('GET', `${S}/tasks/${res.body.taskId}`)).body, (t) => t.status !== 'PENDING', 170_000, 'bulk to settle');
+    expect(failOnce).toBe(false);
+    expect(task).toEqual(expect.objectContaining({ status: 'SUCCESS', counts: { SUCCESS: n, FAILURE: 0, PENDING: 0, CANCELLED: 0 } }));
+    expect(await faulty.store.receipts.countDocuments({ taskId: res.body.taskId })).toBe(n);
+    const creates = operations.filter((o) => o.action === 'CREATE').length;
+    expect(await faulty.store.resources.countDocuments({ type: 'clinic', id: { $regex: '^retry-' } })).toBe(creates);
+    // Created once, then upserted once: version 2 for upserted records, 1 for the rest.
+    expect(await faulty.store.resources.countDocuments({ type: 'clinic', id: { $regex: '^retry-' }, 'meta.versionId': '2' })).toBe(n - creates);
+    expect(await faulty.store.resources.countDocuments({ type: 'clinic', id: { $regex: '^retry-' }, 'meta.versionId': { $nin: ['1', '2'] } })).toBe(0);
+  }, 180_000);
+});

@@ -1,0 +1,110 @@
+import {
+  CancellationScope, condition, defineSignal, getExternalWorkflowHandle, isCancellation, log, proxyActivities, setHandler,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { executionWorkflowId } from './messages';
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** What an execution of a bundle reports to it: READY (steps done, not written), or how it ended without a write. */
+export interface BundleOpReport {
+  executionId: string;
+  status: 'READY' | 'ERROR' | 'DROPPED' | 'CANCELLED';
+}
+
+/** Sent by a bundle's executions to the bundle's workflow. */
+export const bundleOpSignal = defineSignal<[BundleOpReport]>('bundleOp');
+
+/** The bundle's outcome, sent by its workflow to each of its executions. */
+export interface BundleOutcome {
+  outcome: 'COMMITTED' | 'DROPPED';
+}
+
+/** Sent by a bundle's workflow to its executions once it has written everything, or dropped everything. */
+export const bundleOutcomeSignal = defineSignal<[BundleOutcome]>('bundleOutcome');
+
+/** The workflow id of a bundle: its task id, so Temporal runs one workflow per bundle. */
+export function bundleWorkflowId(taskId: string): string {
+  return `bundle:${taskId}`;
+}
+
+export interface BundleWorkflowInput {
+  taskId: string;
+}
+
+export interface BundleResult {
+  status: 'COMMITTED' | 'DROPPED';
+  reason?: string;
+}
+
+// Heartbeats let a lost worker be noticed within seconds, while a large bundle may take a while to hand out or write.
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+
+/** How long a dropped bundle waits for its executions to close before it settles their receipts itself. */
+const CLOSE_WAIT = '1 minute';
+
+/**
+ * One bundle (SPEC §2, atomic): hands its pipeline operations to their records' workflows, waits until each
+ * execution is READY (steps done, nothing written) and then writes every operation in one idempotent
+ * activity. The first execution that fails, is rejected or is cancelled (a newer request for its record)
+ * drops the whole bundle: nothing is written and every execution still running is stopped.
+ */
+export async function bundleWorkflow(input: BundleWorkflowInput): Promise<BundleResult> {
+  const { taskId } = input;
+  const ready = new Set<string>();
+  const closed = new Set<string>();
+  let culprit: BundleOpReport | undefined;
+  setHandler(bundleOpSignal, (report: BundleOpReport) => {
+    if (report.status === 'READY') {
+      ready.add(report.executionId);
+      return;
+    }
+    closed.add(report.executionId);
+    culprit ??= report;
+  });
+
+  let executionIds: string[] = [];
+  let cancelled = false;
+  try {
+    executionIds = (await acts.bundleStart(taskId)).executionIds;
+    await condition(() => culprit !== undefined || executionIds.every((id) => ready.has(id)));
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    cancelled = true;
+  }
+
+  // From here on the bundle decides: reports that arrive later no longer change the outcome.
+  return CancellationScope.nonCancellable(async () => {
+    let drop: { seq?: number; reason: string };
+    if (cancelled) drop = { reason: 'its workflow was cancelled' };
+    else if (culprit) drop = { reason: `the pipeline execution ${culprit.executionId} ended ${culprit.status}` };
+    else {
+      const committed = await acts.bundleCommit(taskId);
+      if (committed.status === 'COMMITTED') {
+        await tell(executionIds, { outcome: 'COMMITTED' });
+        return { status: 'COMMITTED' };
+      }
+      drop = { ...(committed.seq !== undefined ? { seq: committed.seq } : {}), reason: committed.reason };
+    }
+    await acts.bundleDrop(taskId, drop);
+    const reachable = await tell(executionIds.filter((id) => !closed.has(id)), { outcome: 'DROPPED' });
+    // Each execution closes itself (CANCELLED); the receipts are settled once nothing else writes them.
+    await condition(() => reachable.every((id) => closed.has(id)), CLOSE_WAIT);
+    await acts.bundleSettle(taskId);
+    return { status: 'DROPPED', reason: drop.reason };
+  });
+}
+
+/** Signals the outcome to executions; returns those that received it (an ended or never started one cannot). */
+async function tell(executionIds: string[], outcome: BundleOutcome): Promise<string[]> {
+  const results = await Promise.allSettled(executionIds.map((id) => getExternalWorkflowHandle(executionWorkflowId(id)).signal(bundleOutcomeSignal, outcome)));
+  return executionIds.filter((id, i) => {
+    const r = results[i];
+    if (r?.status === 'rejected') log.info('bundle outcome not delivered', { executionId: id, error: String(r.reason) });
+    return r?.status === 'fulfilled';
+  });
+}

@@ -1,0 +1,104 @@
+import {
+  allHandlersFinished, CancellationScope, condition, continueAsNew, executeChild, isCancellation, log, proxyActivities,
+  setHandler, workflowInfo, ParentClosePolicy, ChildWorkflowCancellationType,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { pipelineExecutionWorkflow } from './execution';
+import { enqueueSignal, executionWorkflowId, SA_KEYS, supersedeUpdate, type ExecutionRef } from './messages';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+
+export interface RecordWorkflowInput {
+  recordKey: string;
+  pending?: ExecutionRef;
+  toCancel?: string[];
+}
+
+/**
+ * The one writer of a record's pipeline executions (SPEC §5): Temporal allows one running workflow per
+ * workflow id, and the id is the record's key. Executions run one at a time as child workflows; a newer
+ * operation cancels the running one (and any that waits), so the record ends as the last request asks.
+ */
+export async function recordWorkflow(input: RecordWorkflowInput): Promise<void> {
+  let pending: ExecutionRef | undefined = input.pending;
+  const toCancel: string[] = [...(input.toCancel ?? [])];
+  let running: { executionId: string; scope: CancellationScope } | undefined;
+
+  setHandler(enqueueSignal, (ref) => {
+    // A retried hand-off (bulk chunk, bundle start) may signal the same execution again: not a newer request.
+    if (ref.executionId === pending?.executionId || ref.executionId === running?.executionId) return;
+    if (pending) toCancel.push(pending.executionId);
+    pending = ref;
+    running?.scope.cancel();
+  });
+  // Executions that ended since the last time no update was waiting: what a `supersede` update waits for.
+  const closed = new Set<string>();
+  setHandler(supersedeUpdate, async () => {
+    if (pending) toCancel.push(pending.executionId);
+    pending = undefined;
+    const awaited = [...toCancel, ...(running ? [running.executionId] : [])];
+    running?.scope.cancel();
+    // Only what was there when the update came: executions enqueued later are not waited for.
+    await condition(() => awaited.every((id) => closed.has(id)));
+  });
+
+  for (;;) {
+    if (allHandlersFinished()) closed.clear();
+    while (toCancel.length) {
+      const executionId = toCancel[0] as string;
+      await acts.cancelQueued(executionId);
+      toCancel.shift();
+      closed.add(executionId);
+    }
+    if (pending) {
+      const ref: ExecutionRef = pending;
+      pending = undefined;
+      const scope = new CancellationScope();
+      running = { executionId: ref.executionId, scope };
+      try {
+        const summary = await acts.describeExecution(ref.executionId);
+        await scope.run(() =>
+          executeChild(pipelineExecutionWorkflow, {
+            workflowId: executionWorkflowId(ref.executionId),
+            args: [ref],
+            typedSearchAttributes: [
+              { key: SA_KEYS.source, value: summary.source },
+              { key: SA_KEYS.recordType, value: summary.type },
+              { key: SA_KEYS.recordId, value: summary.id },
+              { key: SA_KEYS.taskId, value: summary.taskId },
+              { key: SA_KEYS.action, value: summary.action },
+              { key: SA_KEYS.targetType, value: summary.targetType },
+              { key: SA_KEYS.status, value: 'IN_PROGRESS' },
+            ],
+            staticSummary: summary.summary,
+            cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+            parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          }),
+        );
+      } catch (err) {
+        if (isCancellation(err)) {
+          // Cancelled before the child started (or while starting): nobody else closes the execution. After
+          // a child's own cleanup this is a no-op, since finishing an ended execution changes nothing.
+          await acts.cancelQueued(ref.executionId);
+        } else {
+          log.warn('execution ended with a failure', { executionId: ref.executionId, error: String(err) });
+        }
+      } finally {
+        running = undefined;
+        closed.add(ref.executionId);
+      }
+      if (workflowInfo().continueAsNewSuggested) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof recordWorkflow>({ recordKey: input.recordKey, ...(pending ? { pending } : {}), toCancel });
+      }
+      continue;
+    }
+    if (toCancel.length === 0 && allHandlersFinished()) return;
+    await condition(() => pending !== undefined || toCancel.length > 0 || allHandlersFinished());
+  }
+}
