@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ClientSession } from 'mongodb';
 import { bundlesOf, type BundleDoc, type BundleOp } from '../src/services/bundle';
-import type { ExecutionDoc, OperationBody, RelationshipDoc, ResourceDoc } from '../src/store/db';
+import { receiptSet, type ExecutionDoc, type OperationBody, type ReceiptPatch, type RelationshipDoc, type ResourceDoc } from '../src/store/db';
 import { firstMeta, nextMeta } from '../src/store/record-writes';
 import type { ActivityDeps } from './deps';
 import { createPipelineActivities, RECEIPT_FOR, TERMINAL } from './pipeline';
@@ -172,8 +172,9 @@ export function createBundleActivities(deps: ActivityDeps) {
     const without = bundle.ops.filter((o) => !o.pipelineDefinitionId).map((o) => `${bundle._id}:${o.seq}`);
     if (without.length) await store.receipts.updateMany({ _id: { $in: without } }, { $set: { status: 'SUCCESS', completedAt: at } }, opts);
     if (withExecution.length) {
-      await store.executions.updateMany({ _id: { $in: [...executions.values()].map((e) => e._id) } }, { $set: { status: 'SUCCESSFUL', updatedAt: at } }, opts);
-      await store.receipts.updateMany({ _id: { $in: withExecution } }, { $set: { status: 'SUCCESS', completedAt: at, 'pipelineExecution.status': 'SUCCESSFUL' } }, opts);
+      const receiptPatch: ReceiptPatch = { status: 'SUCCESS', executionStatus: 'SUCCESSFUL', completedAt: at };
+      await store.executions.updateMany({ _id: { $in: [...executions.values()].map((e) => e._id) } }, { $set: { status: 'SUCCESSFUL', receiptPatch, updatedAt: at } }, opts);
+      await store.receipts.updateMany({ _id: { $in: withExecution } }, { $set: receiptSet(receiptPatch) }, opts);
     }
     await bundles.updateOne({ _id: bundle._id }, { $set: { state: 'COMMITTED', settledAt: at, ops: slim(bundle.ops) } }, opts);
   }

@@ -7,7 +7,7 @@ import { stepTriggered } from '../src/pipeline/trigger';
 import { runValidator, validatorOutcome } from '../src/pipeline/validator';
 import { vectorize } from '../src/pipeline/vectorizer';
 import type { Step } from '../src/schemas/pipeline';
-import type { Decision, ExecutionDoc, ExecutionStatus, ExecutionStep, OperationBody, ReceiptStatus } from '../src/store/db';
+import { receiptSet, type Decision, type ExecutionDoc, type ExecutionStatus, type ExecutionStep, type OperationBody, type ReceiptPatch, type ReceiptStatus } from '../src/store/db';
 import { writeRelationship, writeResource } from '../src/store/record-writes';
 import type { ActivityDeps } from './deps';
 
@@ -45,15 +45,21 @@ export function createPipelineActivities(deps: ActivityDeps) {
   }
 
   /** Sets the execution's status (and its receipt's) plus any other fields, only while the execution is open. */
-  async function update(doc: ExecutionDoc, status: ExecutionStatus, set: Record<string, unknown> = {}, receipt: Record<string, unknown> = {}): Promise<void> {
+  async function update(doc: ExecutionDoc, status: ExecutionStatus, set: Record<string, unknown> = {}, error?: ReceiptPatch['error']): Promise<void> {
     const at = now().toISOString();
-    const res = await store.executions.updateOne({ _id: doc._id, status: { $nin: TERMINAL } }, { $set: { ...set, status, updatedAt: at } });
+    const receiptPatch: ReceiptPatch = { status: RECEIPT_FOR[status], executionStatus: status, ...(TERMINAL.includes(status) ? { completedAt: at } : {}), ...(error ? { error } : {}) };
+    const res = await store.executions.updateOne({ _id: doc._id, status: { $nin: TERMINAL } }, { $set: { ...set, status, receiptPatch, updatedAt: at } });
     if (res.matchedCount === 0) return;
-    const terminal = TERMINAL.includes(status);
-    await store.receipts.updateOne(
-      { _id: doc.receiptId },
-      { $set: { 'pipelineExecution.status': status, status: RECEIPT_FOR[status], ...(terminal ? { completedAt: at } : {}), ...receipt } },
-    );
+    await store.receipts.updateOne({ _id: doc.receiptId }, { $set: receiptSet(receiptPatch) });
+  }
+
+  /**
+   * Work found done already (an activity retried after a worker died between the execution's write and its
+   * receipt's): the receipt gets the patch last written with the execution's status. Idempotent.
+   */
+  async function resync(doc: ExecutionDoc): Promise<ExecutionStatus> {
+    if (doc.receiptPatch) await store.receipts.updateOne({ _id: doc.receiptId }, { $set: receiptSet(doc.receiptPatch) });
+    return doc.status;
   }
 
   function context(doc: ExecutionDoc, body: OperationBody): PredicateContext {
@@ -63,7 +69,10 @@ export function createPipelineActivities(deps: ActivityDeps) {
 
   async function finish(executionId: string, status: 'ERROR' | 'CANCELLED' | 'DROPPED', extra: { stepIndex?: number; decision?: Decision; error?: string }): Promise<void> {
     const doc = await load(executionId);
-    if (TERMINAL.includes(doc.status)) return;
+    if (TERMINAL.includes(doc.status)) {
+      await resync(doc);
+      return;
+    }
     const at = now().toISOString();
     const steps: ExecutionStep[] = doc.steps.map((s, i) => {
       if (i === extra.stepIndex && extra.decision) return { ...s, status: 'PROCESSED', processedAt: at, decision: extra.decision };
@@ -71,7 +80,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
       if (status === 'CANCELLED' || status === 'DROPPED') return { ...s, status: 'CANCELLED' };
       return s.status === 'PENDING' ? s : { ...s, status: 'ERROR', ...(extra.error ? { error: { message: extra.error } } : {}) };
     });
-    await update(doc, status, { steps }, extra.error ? { error: { message: extra.error } } : {});
+    await update(doc, status, { steps }, extra.error ? { message: extra.error } : undefined);
   }
 
   /** Profile validation after the last step (augmenters may have added fields): the violations, none when valid. */
@@ -91,7 +100,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
   async function failAfterSteps(doc: ExecutionDoc, message: string, details: { path?: string; message: string }[] = []): Promise<'ERROR'> {
     const error = { message, details };
     const last = doc.steps.length - 1;
-    await update(doc, 'ERROR', last >= 0 ? { [`steps.${last}`]: { ...doc.steps[last], status: 'ERROR', error } } : {}, { error });
+    await update(doc, 'ERROR', last >= 0 ? { [`steps.${last}`]: { ...doc.steps[last], status: 'ERROR', error } } : {}, error);
     return 'ERROR';
   }
 
@@ -123,10 +132,10 @@ export function createPipelineActivities(deps: ActivityDeps) {
         const cfg = step.type === 'HUMAN_REVIEW' ? step.config : undefined;
         return { outcome: 'REVIEW', ...(cfg?.timeout ? { reviewTimeoutMs: parseDuration(cfg.timeout) } : {}), ...(cfg?.onTimeout ? { onTimeout: cfg.onTimeout } : {}) };
       };
-      if (TERMINAL.includes(doc.status)) return { outcome: 'FAIL' };
-      if (recorded.status === 'PROCESSED' || recorded.status === 'NOT_TRIGGERED') return { outcome: 'DONE' };
-      if (recorded.status === 'IN_REVIEW') return review();
-      if (recorded.status === 'ERROR') return { outcome: 'FAIL' };
+      if (TERMINAL.includes(doc.status)) return (await resync(doc), { outcome: 'FAIL' });
+      if (recorded.status === 'PROCESSED' || recorded.status === 'NOT_TRIGGERED') return (await resync(doc), { outcome: 'DONE' });
+      if (recorded.status === 'IN_REVIEW') return (await resync(doc), review());
+      if (recorded.status === 'ERROR') return (await resync(doc), { outcome: 'FAIL' });
 
       const at = now().toISOString();
       const body = doc.processedOperation;
@@ -155,7 +164,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
           const verdict = validatorOutcome(failures);
           if (verdict === 'FAIL') {
             const error = { message: 'data-quality validation failed', details: issues };
-            await update(doc, 'ERROR', setStep({ type: step.type, status: 'ERROR', processedAt: at, error }), { error });
+            await update(doc, 'ERROR', setStep({ type: step.type, status: 'ERROR', processedAt: at, error }), error);
             return { outcome: 'FAIL' };
           }
           if (verdict === 'REVIEW') {
@@ -175,7 +184,10 @@ export function createPipelineActivities(deps: ActivityDeps) {
     async approveStep(executionId: string, index: number, decision: Decision): Promise<void> {
       const doc = await load(executionId);
       const current = doc.steps[index];
-      if (!current || current.status !== 'IN_REVIEW') return;
+      if (!current || current.status !== 'IN_REVIEW') {
+        await resync(doc);
+        return;
+      }
       await update(doc, 'IN_PROGRESS', { [`steps.${index}`]: { ...current, status: 'PROCESSED', processedAt: now().toISOString(), decision } });
     },
 
@@ -192,7 +204,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
      */
     async commit(executionId: string): Promise<ExecutionStatus> {
       const doc = await load(executionId);
-      if (TERMINAL.includes(doc.status)) return doc.status;
+      if (TERMINAL.includes(doc.status)) return resync(doc);
       const { target, action } = doc.operation;
       const body = doc.processedOperation;
       const at = now().toISOString();
@@ -238,7 +250,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
      */
     async checkForBundle(executionId: string): Promise<'READY' | ExecutionStatus> {
       const doc = await load(executionId);
-      if (TERMINAL.includes(doc.status)) return doc.status;
+      if (TERMINAL.includes(doc.status)) return resync(doc);
       const violations = await finalViolations(doc);
       if (violations.length) return failAfterSteps(doc, 'profile validation failed after the last step', violations);
       return 'READY';

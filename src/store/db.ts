@@ -153,6 +153,20 @@ export interface OperationBody {
   to?: { id: string; type: string };
 }
 
+/** What an execution's status makes of its receipt (`pipelineExecution.status` is `executionStatus`). */
+export interface ReceiptPatch {
+  status: ReceiptStatus;
+  executionStatus: ExecutionStatus;
+  completedAt?: string;
+  error?: { message: string; details?: { path?: string; message: string }[] };
+}
+
+/** The receipt's fields a ReceiptPatch sets. */
+export function receiptSet(patch: ReceiptPatch): Record<string, unknown> {
+  const { executionStatus, ...rest } = patch;
+  return { ...rest, 'pipelineExecution.status': executionStatus };
+}
+
 export interface ExecutionDoc {
   _id: string;
   source: string;
@@ -170,6 +184,11 @@ export interface ExecutionDoc {
   /** The bundle this execution belongs to: it persists only with the whole bundle. */
   bundleId?: string;
   ignoredSignals: { receivedAt: string; reason: string }[];
+  /**
+   * What the receipt was last set to, written with the status: a retry after a crash between the
+   * execution's write and the receipt's finds the execution ended and brings the receipt in line.
+   */
+  receiptPatch?: ReceiptPatch;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApi, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait';
@@ -6,6 +8,22 @@ import { waitFor } from '../support/wait';
 const ROOT = join(__dirname, '..', '..');
 const S = '/sources/demo/v1';
 let api: TestApi;
+// Every worker process of this suite logs here; a failure shows the warnings and errors it logged.
+const WORKER_LOG = join(mkdtempSync(join(tmpdir(), 'sluice-durability-')), 'worker.log');
+
+function workerProblems(): string {
+  const lines = readFileSync(WORKER_LOG, 'utf8').split('\n').filter((l) => /"level":"(warn|error|fatal)"|Error/.test(l));
+  return `worker log ${WORKER_LOG}, last warnings and errors:\n${lines.slice(-30).join('\n')}`;
+}
+
+/** waitFor, with the worker's warnings and errors in the failure. */
+async function waitForWorker<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+  try {
+    return await waitFor(read, done, timeoutMs, what);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${workerProblems()}`);
+  }
+}
 
 /** Starts the real worker entry point (src/worker.ts) as its own process on this suite's task queue. */
 async function startWorker(): Promise<ChildProcess> {
@@ -21,6 +39,8 @@ async function startWorker(): Promise<ChildProcess> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => appendFileSync(WORKER_LOG, chunk));
+  child.stderr?.on('data', (chunk: Buffer) => appendFileSync(WORKER_LOG, chunk));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker did not start: ${output}`)), 60_000);
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -70,7 +90,7 @@ test('SIGKILL of the worker mid-pipeline and in review: after a restart every ta
   worker = await startWorker();
   try {
     const reviewIds = ids.filter((_, i) => i % 5 === 0);
-    const inReview = await waitFor(statuses, (s) => s.filter((x) => x === 'IN_REVIEW').length === reviewIds.length && s.filter((x) => x === 'SUCCESSFUL').length === 24, 60_000, 'pipelines to resume after restart');
+    const inReview = await waitForWorker(statuses, (s) => s.filter((x) => x === 'IN_REVIEW').length === reviewIds.length && s.filter((x) => x === 'SUCCESSFUL').length === 24, 120_000, 'pipelines to resume after restart');
     expect(inReview.filter((x) => x === 'IN_REVIEW')).toHaveLength(6);
 
     // Kill again while executions wait in review, restart, then approve them all.
@@ -79,7 +99,7 @@ test('SIGKILL of the worker mid-pipeline and in review: after a restart every ta
     const queue = await api.request('GET', `${S}/pipelines/executions?status=IN_REVIEW&type=provider`);
     expect(queue.body.data).toHaveLength(6);
     for (const e of queue.body.data) expect((await api.request('POST', `${S}/pipelines/executions/${e.id}/decision`, { body: { action: 'APPROVE' } })).status).toBe(202);
-    await waitFor(statuses, (s) => s.every((x) => x === 'SUCCESSFUL'), 60_000, 'every execution to succeed');
+    await waitForWorker(statuses, (s) => s.every((x) => x === 'SUCCESSFUL'), 120_000, 'every execution to succeed');
 
     for (const a of answers) expect((await api.request('GET', `${S}/tasks/${a.body.taskId}`)).body.status).toBe('SUCCESS');
     const stored = await api.store.resources.find({ source: 'demo', type: 'provider' }).toArray();
@@ -94,4 +114,4 @@ test('SIGKILL of the worker mid-pipeline and in review: after a restart every ta
   } finally {
     await kill(worker, 'SIGTERM');
   }
-}, 240_000);
+}, 330_000);

@@ -4,6 +4,7 @@ import { waitFor } from '../support/wait';
 // Real workflows and real activities, with the commit activity wrapped to force faults.
 let api: TestApi;
 let transientFailuresLeft = 0;
+let receiptLostLeft = 0;
 let commitCalls = 0;
 
 beforeAll(async () => {
@@ -21,6 +22,14 @@ beforeAll(async () => {
           const doc = await api.store.executions.findOneAndUpdate({ _id: executionId }, { $set: { status: 'IN_PROGRESS' } });
           if (doc) await api.store.receipts.updateOne({ _id: doc.receiptId }, { $set: { status: 'PENDING', 'pipelineExecution.status': 'IN_PROGRESS' }, $unset: { completedAt: '' } });
           throw new Error('connection reset (forced)');
+        }
+        if (receiptLostLeft > 0) {
+          receiptLostLeft--;
+          // A worker that died after marking the execution SUCCESSFUL, before the receipt's write.
+          await real.commit(executionId);
+          const doc = await api.store.executions.findOne({ _id: executionId });
+          if (doc) await api.store.receipts.updateOne({ _id: doc.receiptId }, { $set: { status: 'PENDING', 'pipelineExecution.status': 'IN_PROGRESS' }, $unset: { completedAt: '' } });
+          throw new Error('worker lost (forced)');
         }
         return real.commit(executionId);
       },
@@ -47,6 +56,20 @@ test('a commit that fails after writing is retried and writes once', async () =>
   const stored = await api.request('GET', `${S}/resources/clinic/fault-1`);
   expect(stored.body.data).toEqual({ name: 'Retry' });
   expect(stored.body.meta.versionId).toBe('1');
+});
+
+test('a commit that dies between the execution\'s write and the receipt\'s: the retry settles the receipt', async () => {
+  await api.request('PUT', `${S}/collections/clinic/pipeline`, { body: { steps: [{ type: 'NORMALIZER', config: { properties: [{ property: 'data.name', trim: true }] } }] } });
+  receiptLostLeft = 1;
+  commitCalls = 0;
+  const res = await api.request('PUT', `${S}/resources/clinic/fault-receipt`, { body: { data: { name: ' Half ' } } });
+  expect(res.status).toBe(202);
+  await waitFor(async () => commitCalls, (n) => n >= 2, 30_000, 'the retry of the commit');
+  const task = await waitFor(async () => (await api.request('GET', `${S}/tasks/${res.body.taskId}?withReceipts=true`)).body, (t) => t.status !== 'PENDING', 30_000, 'task to settle');
+  expect(task.status).toBe('SUCCESS');
+  expect(task.receipts[0]).toMatchObject({ status: 'SUCCESS', pipelineExecution: { status: 'SUCCESSFUL' } });
+  expect(task.receipts[0].completedAt).toEqual(expect.any(String));
+  expect((await api.request('GET', `${S}/resources/clinic/fault-receipt`)).body.meta.versionId).toBe('1');
 });
 
 test('a DELETE while an UPDATE waits in review cancels it, and the record does not come back', async () => {
