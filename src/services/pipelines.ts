@@ -6,13 +6,12 @@ import { newId, newTaskId } from '../ids';
 import type { PredicateContext } from '../predicate';
 import { pipelineTriggered } from '../pipeline/trigger';
 import type { DecisionBody } from '../schemas/decision';
-import { isDuplicateKey, type Action, type Decision, type ExecutionDoc, type ExecutionStatus, type OperationBody, type Store, type TargetType } from '../store/db';
+import { findOfSource, isDuplicateKey, type Action, type Decision, type ExecutionDoc, type ExecutionStatus, type OperationBody, type Store, type TargetType } from '../store/db';
 import { enqueueSignal, decisionSignal, executionWorkflowId, recordWorkflowId, SA_KEYS, supersedeUpdate } from '../../workflows/messages';
 import { recordWorkflow } from '../../workflows/record';
 import type { Principal } from './api-keys';
 import type { CatalogService, PipelineDefinition } from './catalog';
 
-const ACTIVE: ExecutionStatus[] = ['IN_PROGRESS', 'IN_REVIEW'];
 
 /** The key of a record across the system: one record workflow, one lock, one active execution per key. */
 export function recordKey(source: string, targetType: TargetType, type: string, id: string): string {
@@ -68,8 +67,8 @@ export class PipelineService {
    * synchronous write that follows is the last. Uses a Temporal update on the record's workflow.
    */
   async supersedeActive(key: string): Promise<void> {
-    const active = await this.store.executions.findOne({ recordKey: key, status: { $in: ACTIVE } }, { projection: { _id: 1 } });
-    if (!active) return;
+    // Asked of Temporal, not of the executions collection: the record's workflow runs exactly while it has
+    // executions, and a lookup by record key would make FerretDB on SQLite read every execution.
     try {
       await this.temporal.client.workflow.getHandle(recordWorkflowId(key)).executeUpdate(supersedeUpdate);
     } catch (err) {
@@ -138,7 +137,7 @@ export class PipelineService {
 
   /** One execution of a source; 404 when absent. */
   async get(source: string, id: string, withBody: boolean): Promise<Record<string, unknown>> {
-    const doc = await this.store.executions.findOne({ _id: id, source });
+    const doc = await findOfSource(this.store.executions, id, source);
     if (!doc) throw notFound(`pipeline execution '${id}' does not exist in source '${source}'`);
     return executionOut(doc, withBody);
   }
@@ -154,7 +153,7 @@ export class PipelineService {
 
   /** Records a reviewer's decision and signals it to the execution's workflow; 409 unless IN_REVIEW. */
   async decide(source: string, id: string, body: DecisionBody, principal: Principal): Promise<Decision> {
-    const doc = await this.store.executions.findOne({ _id: id, source }, { projection: { status: 1 } });
+    const doc = await findOfSource(this.store.executions, id, source);
     if (!doc) throw notFound(`pipeline execution '${id}' does not exist in source '${source}'`);
     if (doc.status !== 'IN_REVIEW') throw new ApiError('FAILED_PRECONDITION', `pipeline execution '${id}' is ${doc.status}, not IN_REVIEW`);
     const decision: Decision = {

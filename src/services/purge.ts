@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApiError, notFound } from '../errors';
 import { newTaskId } from '../ids';
-import type { PurgeDoc, Store, TargetType } from '../store/db';
+import { findOfSource, type PurgeDoc, type Store, type TargetType } from '../store/db';
 import type { RecordLocks } from '../store/record-lock';
 import { SA_KEYS } from '../../workflows/messages';
 import { purgeWorkflow, purgeWorkflowId, type PurgeWorkflowInput } from '../../workflows/purge';
@@ -128,7 +128,7 @@ export class PurgeService {
 
   /** One purge of a source; 404 when absent (or another source's). */
   async get(source: string, purgeId: string): Promise<Purge> {
-    const doc = await this.store.purges.findOne({ _id: purgeId, source });
+    const doc = await findOfSource(this.store.purges, purgeId, source);
     if (!doc) throw notFound(`purge '${purgeId}' does not exist in source '${source}'`);
     return purgeOut(doc);
   }

@@ -118,13 +118,17 @@ export class ResourceService {
     source: string, type: string, id: string, action: Action,
     build: ResourceBuild,
     op?: OperationOf,
+    freshId = false,
   ): Promise<WriteOutcome> {
     const receivedAt = this.now().toISOString();
     const profile = await this.catalog.rootProfile(source, type);
     const key = resourceKey(source, type, id);
-    await this.pipelines.supersedeActive(recordKey(source, 'RESOURCE', type, id));
-    return this.locks.run(key, async () => {
-      const current = await this.store.resources.findOne({ _id: key });
+    // An id the server has just made is known to nobody else: no execution, no other writer, no stored
+    // version. Its CREATE skips the supersede, the lock and the lookup (the insert's unique `_id` still holds).
+    if (!freshId) await this.pipelines.supersedeActive(recordKey(source, 'RESOURCE', type, id));
+    const locked = <T>(fn: () => Promise<T>): Promise<T> => (freshId ? fn() : this.locks.run(key, fn));
+    return locked(async () => {
+      const current = freshId ? null : await this.store.resources.findOne({ _id: key });
       if (op && current?.lastWrite === op.opKey) {
         // A retried operation of a bulk that already wrote: finish its receipt, write nothing.
         await this.tasks.completeReceipt(op, { source, action, targetType: 'RESOURCE', type, id }, 'SUCCESS');
@@ -146,9 +150,10 @@ export class ResourceService {
 
   /** CREATE: `POST /resources/{type}`; 409 when the id exists. */
   async create(source: string, type: string, body: { id?: string; data: Record<string, unknown>; contained?: ContainedInput; meta?: MetaInput }, op?: OperationOf): Promise<WriteOutcome> {
-    const id = body.id === undefined || body.id === '@rootId' ? newId() : body.id;
+    const freshId = body.id === undefined || body.id === '@rootId';
+    const id = freshId ? newId() : body.id as string;
     if (!RECORD_ID_PATTERN.test(id)) throw invalid(`the ${type} resource is invalid`, [{ path: 'id', message: `must match ${RECORD_ID_PATTERN.source} (or be '@rootId')` }]);
-    return this.execute(source, type, id, 'CREATE', () => ({ draft: body, ...(body.meta ? { meta: body.meta } : {}) }), op);
+    return this.execute(source, type, id, 'CREATE', () => ({ draft: body, ...(body.meta ? { meta: body.meta } : {}) }), op, freshId);
   }
 
   /** UPSERT: `PUT /resources/{type}/{id}`; creates (201) or replaces data and contained (200). */

@@ -1,6 +1,6 @@
 import { newTaskId } from '../ids';
 import { notFound } from '../errors';
-import { isDuplicateKey, type Action, type ReceiptDoc, type ReceiptStatus, type Store, type TargetType, type TaskDoc } from '../store/db';
+import { findOfSource, isDuplicateKey, type Action, type ReceiptDoc, type ReceiptStatus, type Store, type TargetType, type TaskDoc } from '../store/db';
 import { taskStatus, type StatusCounts } from '../task-status';
 
 /** A receipt as the API shows it: the stored one without its storage keys. */
@@ -154,7 +154,7 @@ export class TaskService {
     taskId: string,
     opts: { withReceipts: boolean; perPage: number; cursor?: string },
   ): Promise<{ taskId: string; status: ReceiptStatus; counts: StatusCounts; receipts?: Receipt[]; nextCursor?: string }> {
-    const task = await this.store.tasks.findOne({ _id: taskId, source });
+    const task = await findOfSource(this.store.tasks, taskId, source);
     if (!task) throw notFound(`task '${taskId}' does not exist in source '${source}'`);
     const counts = await this.counts(task);
     const out: { taskId: string; status: ReceiptStatus; counts: StatusCounts; receipts?: Receipt[]; nextCursor?: string } = {

@@ -1,4 +1,4 @@
-import { MongoClient, type Collection, type Db } from 'mongodb';
+import { MongoClient, type Collection, type Db, type Filter } from 'mongodb';
 
 /** Metadata every stored record carries (SPEC §1). */
 export interface RecordMeta {
@@ -276,4 +276,13 @@ export async function ensureIndexes(store: Store): Promise<void> {
 /** True when a write failed on a unique index (E11000). */
 export function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}
+
+/**
+ * A document of one source by its `_id`, null when absent or another source's. The filter is the `_id`
+ * alone, the only one FerretDB on SQLite answers from an index; the source is checked here.
+ */
+export async function findOfSource<T extends { _id: string; source: string }>(collection: Collection<T>, _id: string, source: string): Promise<T | null> {
+  const doc = (await collection.findOne({ _id } as Filter<T>)) as T | null;
+  return doc?.source === source ? doc : null;
 }

@@ -27,7 +27,7 @@ export interface ResourceWrite {
 
 /**
  * Writes a resource version given the version read under the record's lock: insert when there was none,
- * else a replace conditioned on that version. Both the synchronous path and the pipeline commit use it.
+ * else a replace of that version. Both the synchronous path and the pipeline commit use it.
  */
 export async function writeResource(store: Store, current: ResourceDoc | null, w: ResourceWrite): Promise<{ doc: ResourceDoc; created: boolean }> {
   if (current?.lastWrite === w.writeId) return { doc: current, created: current.meta.versionId === '1' };
@@ -42,7 +42,9 @@ export async function writeResource(store: Store, current: ResourceDoc | null, w
     return { doc, created: true };
   }
   const doc: ResourceDoc = { ...current, data: w.data, contained: w.contained, meta: nextMeta(current.meta, w.meta?.identifier, w.at), lastWrite: w.writeId };
-  const res = await store.resources.replaceOne({ _id: current._id, 'meta.versionId': current.meta.versionId }, doc);
+  // By `_id` alone: every writer of a record holds its lock (RecordLocks), so `current` is the stored version;
+  // a filter on anything more would make FerretDB on SQLite read the whole collection.
+  const res = await store.resources.replaceOne({ _id: current._id }, doc);
   if (res.matchedCount !== 1) throw new ApiError('FAILED_PRECONDITION', `resource ${w.type}/${w.id} changed while it was being written; try again`);
   return { doc, created: false };
 }
@@ -73,7 +75,8 @@ export async function writeRelationship(store: Store, current: RelationshipDoc |
     return { doc, created: true };
   }
   const doc: RelationshipDoc = { ...current, data: w.data, meta: nextMeta(current.meta, w.meta?.identifier, w.at), lastWrite: w.writeId };
-  const res = await store.relationships.replaceOne({ _id: current._id, 'meta.versionId': current.meta.versionId }, doc);
+  // By `_id` alone, under the record's lock (see writeResource).
+  const res = await store.relationships.replaceOne({ _id: current._id }, doc);
   if (res.matchedCount !== 1) throw new ApiError('FAILED_PRECONDITION', `relationship ${w.type}/${w.id} changed while it was being written; try again`);
   return { doc, created: false };
 }
