@@ -9,6 +9,7 @@ import { vectorize } from '../src/pipeline/vectorizer';
 import type { Step } from '../src/schemas/pipeline';
 import { receiptSet, type Decision, type ExecutionDoc, type ExecutionStatus, type ExecutionStep, type OperationBody, type ReceiptPatch, type ReceiptStatus } from '../src/store/db';
 import { writeRelationship, writeResource } from '../src/store/record-writes';
+import { executionSummary, type ExecutionSummary } from '../workflows/messages';
 import type { ActivityDeps } from './deps';
 
 
@@ -109,13 +110,10 @@ export function createPipelineActivities(deps: ActivityDeps) {
 
   return {
     /** The summary and search attributes of an execution's workflow (ids only; no record data). */
-    async describeExecution(executionId: string): Promise<{ summary: string; source: string; type: string; id: string; taskId: string; action: string; targetType: string }> {
+    async describeExecution(executionId: string): Promise<ExecutionSummary> {
       const doc = await load(executionId);
       const { target, action, taskId } = doc.operation;
-      return {
-        summary: `${action} ${target.targetType.toLowerCase()} ${target.type}/${target.id} (source ${doc.source}, pipeline ${doc.pipelineDefinitionId}, task ${taskId})`,
-        source: doc.source, type: target.type, id: target.id, taskId, action, targetType: target.targetType,
-      };
+      return executionSummary({ source: doc.source, type: target.type, id: target.id, taskId, action, targetType: target.targetType, pipelineDefinitionId: doc.pipelineDefinitionId });
     },
 
     /** Starts an execution: how many steps it has, or its final status if it already ended; and its bundle, if any. */

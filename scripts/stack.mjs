@@ -74,26 +74,84 @@ async function ensureTemporal(log) {
   return existing;
 }
 
+/**
+ * FerretDB v1.24's SQLite backend indexes `_id` as `_ferretdb_sjson->"_id"` but queries, updates and deletes
+ * by `_ferretdb_sjson->'$._id'`. SQLite matches index expressions by their text, so no `_id` lookup ever uses
+ * the index: each one reads the whole table (18 ms at 1,000 executions, growing with the collection). The
+ * build copies the module out of Go's module cache into .local/, replaces that one constant with `->'_id'`
+ * (the same JSON path: SQLite reads a bare label X as `$.X`), and builds tools/ferretdb against the copy
+ * through a `-modfile` with a `replace`; tools/ferretdb itself stays as it is. Bump FERRETDB_PATCH when the
+ * patch changes.
+ */
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+const FERRETDB_PATCH = 'id-index-1';
+const FERRETDB_PATCH_FILE = path.join('internal', 'backends', 'sqlite', 'metadata', 'metadata.go');
+const FERRETDB_ID_COLUMN = { from: `IDColumn = DefaultColumn + "->'$._id'"`, to: `IDColumn = DefaultColumn + "->'_id'"` };
+
+/** Copies FerretDB's module, patches its `_id` column expression, and returns the go.mod to build with. */
+async function patchedFerretDBModfile(go) {
+  const dir = await goModuleDir(go, FERRETDB_MODULE, FERRETDB_SOURCE);
+  const work = path.join(ROOT, '.local', 'ferretdb-patched');
+  const copy = path.join(work, 'module');
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.cpSync(dir, copy, { recursive: true });
+  // Files in Go's module cache are read-only, and so are their copies.
+  const target = path.join(copy, FERRETDB_PATCH_FILE);
+  fs.chmodSync(target, 0o644);
+  const text = fs.readFileSync(target, 'utf8');
+  if (!text.includes(FERRETDB_ID_COLUMN.from)) {
+    throw new Error(`${path.join(dir, FERRETDB_PATCH_FILE)} no longer holds ${FERRETDB_ID_COLUMN.from}: check whether FerretDB fixed its _id index and drop the patch in scripts/stack.mjs`);
+  }
+  fs.writeFileSync(target, text.replace(FERRETDB_ID_COLUMN.from, FERRETDB_ID_COLUMN.to));
+  const modfile = path.join(work, 'go.mod');
+  const mod = fs.readFileSync(path.join(FERRETDB_SOURCE, 'go.mod'), 'utf8');
+  fs.writeFileSync(modfile, `${mod}\nreplace ${FERRETDB_MODULE} => ${copy}\n`);
+  fs.copyFileSync(path.join(FERRETDB_SOURCE, 'go.sum'), path.join(work, 'go.sum'));
+  return modfile;
+}
+
+/** Where Go keeps a module that `cwd`'s go.mod requires (downloading it if needed). */
+async function goModuleDir(go, module, cwd) {
+  for (const sumdbOff of [false, true]) {
+    const { code, stdout, stderr } = await new Promise((resolve) => {
+      const child = spawn(go, ['mod', 'download', '-json', module], { cwd, env: { ...process.env, ...(sumdbOff ? { GOSUMDB: 'off' } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c) => (out += c));
+      child.stderr.on('data', (c) => (err += c));
+      child.once('error', (e) => resolve({ code: -1, stdout: out, stderr: err + String(e) }));
+      child.once('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
+    });
+    if (code === 0) return JSON.parse(stdout).Dir;
+    if (sumdbOff || !SUMDB_UNREACHABLE.test(stdout + stderr)) throw new Error(`go mod download ${module} failed: ${(stdout + stderr).slice(-2000)}`);
+  }
+  throw new Error('unreachable');
+}
+
 async function ensureFerretDB(log) {
   const sources = fs.readdirSync(FERRETDB_SOURCE)
     .filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum')
     .map((f) => path.join(FERRETDB_SOURCE, f));
   const newestSource = Math.max(...sources.map(mtimeMs));
   const exists = isExecutable(FERRETDB_BIN);
-  if (exists && mtimeMs(FERRETDB_BIN) >= newestSource) return FERRETDB_BIN;
+  const stamp = `${FERRETDB_BIN}.patch`;
+  const patched = fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === FERRETDB_PATCH;
+  if (exists && patched && mtimeMs(FERRETDB_BIN) >= newestSource) return FERRETDB_BIN;
   if (exists && !findOnPath('go')) {
-    log.warn('tools/ferretdb changed since .local/bin/sluice-ferretdb was built, but `go` is not on PATH; using the old binary');
+    log.warn('tools/ferretdb or its patch changed since .local/bin/sluice-ferretdb was built, but `go` is not on PATH; using the old binary');
     return FERRETDB_BIN;
   }
   const go = requireGo('FerretDB (tools/ferretdb)', 'MONGODB_URI', 'a running MongoDB, e.g. mongodb://127.0.0.1:27017/');
-  log.info(exists ? 'rebuilding FerretDB: tools/ferretdb changed' : 'building FerretDB once into .local/bin');
-  await runGo(go, ['build', '-o', FERRETDB_BIN, './'], {
+  log.info(exists ? 'rebuilding FerretDB: tools/ferretdb or its patch changed' : 'building FerretDB once into .local/bin');
+  const modfile = await patchedFerretDBModfile(go);
+  await runGo(go, ['build', `-modfile=${modfile}`, '-o', FERRETDB_BIN, './'], {
     cwd: FERRETDB_SOURCE,
     env: {},
     label: 'FerretDB',
     logFile: path.join(BUILD_LOG_DIR, 'ferretdb-build.log'),
     log,
   });
+  fs.writeFileSync(stamp, `${FERRETDB_PATCH}\n`);
   return FERRETDB_BIN;
 }
 
@@ -210,6 +268,13 @@ export async function startTemporal({
   return Object.assign(handle, { address, uiUrl });
 }
 
+/**
+ * FerretDB's SQLite connections (it adds busy_timeout(10000), journal_mode(wal), auto_vacuum(none)). With WAL,
+ * synchronous(normal) syncs at checkpoints instead of on every commit: a crash of any process loses nothing,
+ * a power cut may lose the last commits. Override with SLUICE_FERRETDB_SQLITE_PARAMS.
+ */
+const SQLITE_PARAMS = process.env.SLUICE_FERRETDB_SQLITE_PARAMS ?? '_pragma=synchronous(normal)';
+
 /** Starts FerretDB (SQLite handler, files in dataDir) and resolves once a MongoDB ping succeeds. */
 export async function startFerretDB({
   port,
@@ -227,7 +292,7 @@ export async function startFerretDB({
   const handle = spawnChild({
     name: 'ferretdb',
     command: bin,
-    args: ['--listen-addr', `127.0.0.1:${port}`, '--handler', 'sqlite', '--sqlite-url', `${pathToFileURL(dir).href}/`, '--log-level', 'warn'],
+    args: ['--listen-addr', `127.0.0.1:${port}`, '--handler', 'sqlite', '--sqlite-url', `${pathToFileURL(dir).href}/?${SQLITE_PARAMS}`, '--log-level', 'warn'],
     logFile,
     detached,
   });

@@ -4,6 +4,25 @@ import { defineSignal, defineUpdate } from '@temporalio/workflow';
 /** A pipeline execution handed to a record's workflow: ids only, the operation itself is in MongoDB. */
 export interface ExecutionRef {
   executionId: string;
+  /** What the child workflow is started with (ids only); absent, the record's workflow asks describeExecution. */
+  summary?: ExecutionSummary;
+}
+
+/** The static summary and search attributes of an execution's workflow: ids, never record data. */
+export interface ExecutionSummary {
+  summary: string;
+  source: string;
+  type: string;
+  id: string;
+  taskId: string;
+  action: string;
+  targetType: string;
+}
+
+/** The summary of an execution of `action` on a record, as the API and describeExecution both write it. */
+export function executionSummary(s: Omit<ExecutionSummary, 'summary'> & { pipelineDefinitionId: string }): ExecutionSummary {
+  const { pipelineDefinitionId, ...ids } = s;
+  return { ...ids, summary: `${s.action} ${s.targetType.toLowerCase()} ${s.type}/${s.id} (source ${s.source}, pipeline ${pipelineDefinitionId}, task ${s.taskId})` };
 }
 
 /** A newer operation for the record: supersedes whatever runs or waits. */

@@ -61,7 +61,8 @@ export async function recordWorkflow(input: RecordWorkflowInput): Promise<void> 
       const scope = new CancellationScope();
       running = { executionId: ref.executionId, scope };
       try {
-        const summary = await acts.describeExecution(ref.executionId);
+        // The API sends the summary with the execution; an older hand-off without it is described from MongoDB.
+        const summary = ref.summary ?? (await acts.describeExecution(ref.executionId));
         await scope.run(() =>
           executeChild(pipelineExecutionWorkflow, {
             workflowId: executionWorkflowId(ref.executionId),

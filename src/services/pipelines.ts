@@ -7,7 +7,7 @@ import type { PredicateContext } from '../predicate';
 import { pipelineTriggered } from '../pipeline/trigger';
 import type { DecisionBody } from '../schemas/decision';
 import { findOfSource, isDuplicateKey, type Action, type Decision, type ExecutionDoc, type ExecutionStatus, type OperationBody, type Store, type TargetType } from '../store/db';
-import { enqueueSignal, decisionSignal, executionWorkflowId, recordWorkflowId, SA_KEYS, supersedeUpdate } from '../../workflows/messages';
+import { enqueueSignal, decisionSignal, executionSummary, executionWorkflowId, recordWorkflowId, SA_KEYS, supersedeUpdate } from '../../workflows/messages';
 import { recordWorkflow } from '../../workflows/record';
 import type { Principal } from './api-keys';
 import type { CatalogService, PipelineDefinition } from './catalog';
@@ -117,7 +117,7 @@ export class PipelineService {
         taskQueue: this.temporal.taskQueue,
         args: [{ recordKey: key }],
         signal: enqueueSignal,
-        signalArgs: [{ executionId }],
+        signalArgs: [{ executionId, summary: executionSummary({ source: input.source, type: input.type, id: input.id, taskId, action: input.action, targetType: input.targetType, pipelineDefinitionId: input.pipeline.id }) }],
         typedSearchAttributes: [
           { key: SA_KEYS.source, value: input.source },
           { key: SA_KEYS.recordType, value: input.type },
