@@ -1,6 +1,6 @@
 import {
-  allHandlersFinished, CancellationScope, condition, continueAsNew, executeChild, isCancellation, log, proxyActivities,
-  setHandler, workflowInfo, ParentClosePolicy, ChildWorkflowCancellationType,
+  allHandlersFinished, CancellationScope, CancelledFailure, condition, continueAsNew, getExternalWorkflowHandle, isCancellation, log,
+  proxyActivities, setHandler, startChild, workflowInfo, ParentClosePolicy, ChildWorkflowCancellationType,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { pipelineExecutionWorkflow } from './execution';
@@ -27,14 +27,15 @@ export interface RecordWorkflowInput {
 export async function recordWorkflow(input: RecordWorkflowInput): Promise<void> {
   let pending: ExecutionRef | undefined = input.pending;
   const toCancel: string[] = [...(input.toCancel ?? [])];
-  let running: { executionId: string; scope: CancellationScope } | undefined;
+  // The execution whose child runs; `superseded` once a newer request asked it to stop.
+  let running: { executionId: string; superseded: boolean } | undefined;
 
   setHandler(enqueueSignal, (ref) => {
     // A retried hand-off (bulk chunk, bundle start) may signal the same execution again: not a newer request.
     if (ref.executionId === pending?.executionId || ref.executionId === running?.executionId) return;
     if (pending) toCancel.push(pending.executionId);
     pending = ref;
-    running?.scope.cancel();
+    if (running) running.superseded = true;
   });
   // Executions that ended since the last time no update was waiting: what a `supersede` update waits for.
   const closed = new Set<string>();
@@ -42,7 +43,7 @@ export async function recordWorkflow(input: RecordWorkflowInput): Promise<void> 
     if (pending) toCancel.push(pending.executionId);
     pending = undefined;
     const awaited = [...toCancel, ...(running ? [running.executionId] : [])];
-    running?.scope.cancel();
+    if (running) running.superseded = true;
     // Only what was there when the update came: executions enqueued later are not waited for.
     await condition(() => awaited.every((id) => closed.has(id)));
   });
@@ -58,13 +59,16 @@ export async function recordWorkflow(input: RecordWorkflowInput): Promise<void> 
     if (pending) {
       const ref: ExecutionRef = pending;
       pending = undefined;
-      const scope = new CancellationScope();
-      running = { executionId: ref.executionId, scope };
+      const current = { executionId: ref.executionId, superseded: false };
+      running = current;
       try {
         // The API sends the summary with the execution; an older hand-off without it is described from MongoDB.
         const summary = ref.summary ?? (await acts.describeExecution(ref.executionId));
-        await scope.run(() =>
-          executeChild(pipelineExecutionWorkflow, {
+        if (current.superseded) throw new CancelledFailure('superseded before its child started');
+        // The child is started outside any cancellable scope and cancelled only once it has started: a cancel
+        // sent while the start is in flight is lost (RequestCancelExternal fails on a workflow not yet started).
+        const child = await CancellationScope.nonCancellable(() =>
+          startChild(pipelineExecutionWorkflow, {
             workflowId: executionWorkflowId(ref.executionId),
             args: [ref],
             typedSearchAttributes: [
@@ -81,10 +85,22 @@ export async function recordWorkflow(input: RecordWorkflowInput): Promise<void> 
             parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           }),
         );
+        let ended = false;
+        // Settles to the child's failure, if any, so that no rejection waits unhandled meanwhile.
+        const result = child.result().then(() => undefined, (err: unknown) => err).finally(() => (ended = true));
+        await condition(() => ended || current.superseded);
+        if (!ended) {
+          // A newer request: the child cleans up (CANCELLED) and ends; this waits for it.
+          await getExternalWorkflowHandle(child.workflowId, child.firstExecutionRunId).cancel().catch((err: unknown) => {
+            log.info('execution ended before its cancel request', { executionId: ref.executionId, error: String(err) });
+          });
+        }
+        const failure = await result;
+        if (failure !== undefined) throw failure;
       } catch (err) {
         if (isCancellation(err)) {
-          // Cancelled before the child started (or while starting): nobody else closes the execution. After
-          // a child's own cleanup this is a no-op, since finishing an ended execution changes nothing.
+          // Superseded before the child started: nobody else closes the execution. After a child's own
+          // cleanup this is a no-op, since finishing an ended execution changes nothing.
           await acts.cancelQueued(ref.executionId);
         } else {
           log.warn('execution ended with a failure', { executionId: ref.executionId, error: String(err) });

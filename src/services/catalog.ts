@@ -43,6 +43,8 @@ export interface RootProfile {
 /** Sources, profiles, relationship definitions and pipeline definitions, with compiled validators cached. */
 export class CatalogService {
   private readonly compiled = new ProfileCache();
+  /** Pipeline revisions by `_id`, at most 1,000 (the oldest read goes first). */
+  private readonly revisions = new Map<string, PipelineDefinition>();
 
   constructor(private readonly store: Store, private readonly now: () => Date = () => new Date()) {}
 
@@ -201,7 +203,19 @@ export class CatalogService {
 
   /** The latest (or a given) revision of a collection's pipeline; undefined when none was ever defined. */
   async pipeline(source: string, collectionKey: string, revision?: number): Promise<PipelineDefinition | undefined> {
-    const doc = revision === undefined ? await this.latestPipelineDoc(source, collectionKey) : await this.store.pipelines.findOne({ _id: `${source}/${collectionKey}.${revision}` });
-    return doc ? pipelineOut(doc) : undefined;
+    if (revision === undefined) {
+      const latest = await this.latestPipelineDoc(source, collectionKey);
+      return latest ? pipelineOut(latest) : undefined;
+    }
+    // A revision never changes once written: every step of every execution reads it, so it is kept.
+    const _id = `${source}/${collectionKey}.${revision}`;
+    const cached = this.revisions.get(_id);
+    if (cached) return cached;
+    const doc = await this.store.pipelines.findOne({ _id });
+    if (!doc) return undefined;
+    const out = pipelineOut(doc);
+    if (this.revisions.size >= 1000) this.revisions.delete(this.revisions.keys().next().value as string);
+    this.revisions.set(_id, out);
+    return out;
   }
 }

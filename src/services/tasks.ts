@@ -67,11 +67,11 @@ export class TaskService {
   /** Records the task of a synchronous single operation that has been persisted. */
   async recordPersisted(taskId: string, op: SingleOperation): Promise<void> {
     const completedAt = this.now().toISOString();
-    await this.store.tasks.insertOne({ _id: taskId, source: op.source, kind: 'SINGLE', operationCount: 1, createdAt: op.receivedAt });
-    await this.store.receipts.insertOne({
+    const receipt: ReceiptDoc = {
       _id: `${taskId}:0`, taskId, seq: 0, source: op.source, action: op.action, targetType: op.targetType,
       type: op.type, id: op.id, status: 'SUCCESS', receivedAt: op.receivedAt, completedAt,
-    });
+    };
+    await this.store.tasks.insertOne({ _id: taskId, source: op.source, kind: 'SINGLE', operationCount: 1, receipt, createdAt: op.receivedAt });
   }
 
   /** Records a persisted operation: its receipt in its bulk or bundle, or a new single task; returns the task id. */
@@ -102,7 +102,9 @@ export class TaskService {
    * Reads receipts by `_id` only. FerretDB's SQLite backend answers nothing but `_id` lookups from an index:
    * any other filter reads the whole collection, so a task's reads must not grow with every other task.
    */
-  private async receiptsAt(taskId: string, seqs: number[]): Promise<ReceiptDoc[]> {
+  private async receiptsAt(task: TaskDoc, seqs: number[]): Promise<ReceiptDoc[]> {
+    if (task.receipt) return seqs.includes(task.receipt.seq) ? [task.receipt] : [];
+    const taskId = task._id;
     const out: ReceiptDoc[] = [];
     for (let i = 0; i < seqs.length; i += 64) {
       const batch = await Promise.all(seqs.slice(i, i + 64).map((seq) => this.store.receipts.findOne({ _id: `${taskId}:${seq}` })));
@@ -132,9 +134,9 @@ export class TaskService {
         add('CANCELLED', p.CANCELLED);
         open.push(...p.handedOff);
       }
-      for (const r of await this.receiptsAt(task._id, open)) add(r.status);
+      for (const r of await this.receiptsAt(task, open)) add(r.status);
     } else {
-      for (const r of await this.receiptsAt(task._id, Array.from({ length: task.operationCount }, (_, i) => i))) add(r.status);
+      for (const r of await this.receiptsAt(task, Array.from({ length: task.operationCount }, (_, i) => i))) add(r.status);
     }
     return { ...c, PENDING: Math.max(0, task.operationCount - c.SUCCESS - c.FAILURE - c.CANCELLED) };
   }
@@ -166,7 +168,7 @@ export class TaskService {
       const from = Number.isFinite(after) ? after + 1 : 0;
       const to = Math.min(task.operationCount, from + opts.perPage);
       const seqs = Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
-      out.receipts = (await this.receiptsAt(taskId, seqs)).map(receiptOut);
+      out.receipts = (await this.receiptsAt(task, seqs)).map(receiptOut);
       if (to < task.operationCount) out.nextCursor = Buffer.from(String(to - 1), 'utf8').toString('base64url');
     }
     return out;

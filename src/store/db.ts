@@ -105,6 +105,11 @@ export interface TaskDoc {
   operationCount: number;
   /** Bulk tasks: how many staged chunks (each leaves a progress document). */
   chunkCount?: number;
+  /**
+   * A synchronous single operation's receipt, final when written: kept in its task, so persisting a record
+   * costs one write less. Every other receipt is a document of its own (`receipts`).
+   */
+  receipt?: ReceiptDoc;
   createdAt: string;
 }
 
