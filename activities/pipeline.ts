@@ -47,12 +47,12 @@ export function createPipelineActivities(deps: ActivityDeps) {
 
   /** Sets the execution's status (and its receipt's) plus any other fields, only while the execution is open. */
   async function update(doc: ExecutionDoc, status: ExecutionStatus, set: Record<string, unknown> = {}, error?: ReceiptPatch['error']): Promise<void> {
-    const at = now().toISOString();
-    const receiptPatch: ReceiptPatch = { status: RECEIPT_FOR[status], executionStatus: status, ...(TERMINAL.includes(status) ? { completedAt: at } : {}), ...(error ? { error } : {}) };
     // The filter is the `_id` alone: FerretDB on SQLite answers only that from an index, and reads the whole
     // collection for any other. The execution's workflow is its one writer, so the status read by `load`
     // (always just before) still holds; `finish` and friends return early on an ended execution.
     if (TERMINAL.includes(doc.status)) return;
+    const at = now().toISOString();
+    const receiptPatch: ReceiptPatch = { status: RECEIPT_FOR[status], executionStatus: status, ...(TERMINAL.includes(status) ? { completedAt: at } : {}), ...(error ? { error } : {}) };
     await store.executions.updateOne({ _id: doc._id }, { $set: { ...set, status, receiptPatch, updatedAt: at } });
     await store.receipts.updateOne({ _id: doc.receiptId }, { $set: receiptSet(receiptPatch) });
   }

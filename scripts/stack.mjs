@@ -89,8 +89,8 @@ const FERRETDB_PATCH_FILE = path.join('internal', 'backends', 'sqlite', 'metadat
 const FERRETDB_ID_COLUMN = { from: `IDColumn = DefaultColumn + "->'$._id'"`, to: `IDColumn = DefaultColumn + "->'_id'"` };
 
 /** Copies FerretDB's module, patches its `_id` column expression, and returns the go.mod to build with. */
-async function patchedFerretDBModfile(go) {
-  const dir = await goModuleDir(go, FERRETDB_MODULE, FERRETDB_SOURCE);
+async function patchedFerretDBModfile(go, log) {
+  const dir = await goModuleDir(go, FERRETDB_MODULE, FERRETDB_SOURCE, log);
   const work = path.join(ROOT, '.local', 'ferretdb-patched');
   const copy = path.join(work, 'module');
   fs.rmSync(work, { recursive: true, force: true });
@@ -111,21 +111,15 @@ async function patchedFerretDBModfile(go) {
 }
 
 /** Where Go keeps a module that `cwd`'s go.mod requires (downloading it if needed). */
-async function goModuleDir(go, module, cwd) {
-  for (const sumdbOff of [false, true]) {
-    const { code, stdout, stderr } = await new Promise((resolve) => {
-      const child = spawn(go, ['mod', 'download', '-json', module], { cwd, env: { ...process.env, ...(sumdbOff ? { GOSUMDB: 'off' } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c) => (out += c));
-      child.stderr.on('data', (c) => (err += c));
-      child.once('error', (e) => resolve({ code: -1, stdout: out, stderr: err + String(e) }));
-      child.once('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
-    });
-    if (code === 0) return JSON.parse(stdout).Dir;
-    if (sumdbOff || !SUMDB_UNREACHABLE.test(stdout + stderr)) throw new Error(`go mod download ${module} failed: ${(stdout + stderr).slice(-2000)}`);
-  }
-  throw new Error('unreachable');
+async function goModuleDir(go, module, cwd, log) {
+  const stdout = await runGo(go, ['mod', 'download', '-json', module], {
+    cwd,
+    env: {},
+    label: `${module} (go mod download)`,
+    logFile: path.join(BUILD_LOG_DIR, 'ferretdb-download.log'),
+    log,
+  });
+  return JSON.parse(stdout).Dir;
 }
 
 async function ensureFerretDB(log) {
@@ -143,7 +137,7 @@ async function ensureFerretDB(log) {
   }
   const go = requireGo('FerretDB (tools/ferretdb)', 'MONGODB_URI', 'a running MongoDB, e.g. mongodb://127.0.0.1:27017/');
   log.info(exists ? 'rebuilding FerretDB: tools/ferretdb or its patch changed' : 'building FerretDB once into .local/bin');
-  const modfile = await patchedFerretDBModfile(go);
+  const modfile = await patchedFerretDBModfile(go, log);
   await runGo(go, ['build', `-modfile=${modfile}`, '-o', FERRETDB_BIN, './'], {
     cwd: FERRETDB_SOURCE,
     env: {},
@@ -164,8 +158,8 @@ function requireGo(what, envVar, example) {
   );
 }
 
-// Runs one Go command with its output in logFile and a progress line every 15 s; when the checksum
-// database cannot be reached it retries once with GOSUMDB=off.
+// Runs one Go command with its output in logFile and a progress line every 15 s, and returns its stdout;
+// when the checksum database cannot be reached it retries once with GOSUMDB=off.
 async function runGo(go, args, { cwd, env, label, logFile, log }) {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   for (const sumdbOff of [false, true]) {
@@ -178,13 +172,17 @@ async function runGo(go, args, { cwd, env, label, logFile, log }) {
     });
     let downloads = 0;
     let tail = '';
+    let stdout = '';
     const onData = (chunk) => {
       fs.writeSync(out, chunk);
       const text = chunk.toString();
       downloads += text.split('\n').filter((line) => line.startsWith('go: downloading')).length;
       tail = (tail + text).slice(-20_000);
     };
-    child.stdout.on('data', onData);
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      onData(chunk);
+    });
     child.stderr.on('data', onData);
     const timer = setInterval(() => {
       log.info(`building ${label}`, { elapsedSeconds: Math.round((Date.now() - started) / 1000), modulesDownloaded: downloads, logFile });
@@ -200,7 +198,7 @@ async function runGo(go, args, { cwd, env, label, logFile, log }) {
     fs.closeSync(out);
     if (code === 0) {
       log.info(`built ${label}`, { seconds: Math.round((Date.now() - started) / 1000) });
-      return;
+      return stdout;
     }
     if (!sumdbOff && SUMDB_UNREACHABLE.test(tail) && !tail.includes('SECURITY ERROR')) {
       log.warn(`the Go checksum database is unreachable; retrying the ${label} build with GOSUMDB=off`);

@@ -5,6 +5,7 @@ import type { Step } from '../schemas/pipeline';
 import { compileProfile, ProfileCache, type CompiledProfile } from '../validation/compile-profile';
 import { isDuplicateKey, type PipelineDoc, type ProfileDoc, type RelationshipDefinitionDoc, type SourceDoc, type Store } from '../store/db';
 import { isDeepStrictEqual } from 'node:util';
+import { BoundedCache } from '../bounded-cache';
 
 /** Keys that would collide with fixed routes under `/resources/` and `/relationships/`. */
 const RESERVED_KEYS = new Set(['bulk']);
@@ -43,8 +44,8 @@ export interface RootProfile {
 /** Sources, profiles, relationship definitions and pipeline definitions, with compiled validators cached. */
 export class CatalogService {
   private readonly compiled = new ProfileCache();
-  /** Pipeline revisions by `_id`, at most 1,000 (the oldest read goes first). */
-  private readonly revisions = new Map<string, PipelineDefinition>();
+  /** Pipeline revisions by `_id` (a revision never changes once written). */
+  private readonly revisions = new BoundedCache<PipelineDefinition>(1000);
 
   constructor(private readonly store: Store, private readonly now: () => Date = () => new Date()) {}
 
@@ -209,13 +210,9 @@ export class CatalogService {
     }
     // A revision never changes once written: every step of every execution reads it, so it is kept.
     const _id = `${source}/${collectionKey}.${revision}`;
-    const cached = this.revisions.get(_id);
+    const cached = this.revisions.lookup(_id);
     if (cached) return cached;
     const doc = await this.store.pipelines.findOne({ _id });
-    if (!doc) return undefined;
-    const out = pipelineOut(doc);
-    if (this.revisions.size >= 1000) this.revisions.delete(this.revisions.keys().next().value as string);
-    this.revisions.set(_id, out);
-    return out;
+    return doc ? this.revisions.store(_id, pipelineOut(doc)) : undefined;
   }
 }

@@ -6,7 +6,7 @@ import { newId, newTaskId } from '../ids';
 import type { PredicateContext } from '../predicate';
 import { pipelineTriggered } from '../pipeline/trigger';
 import type { DecisionBody } from '../schemas/decision';
-import { findOfSource, isDuplicateKey, type Action, type Decision, type ExecutionDoc, type ExecutionStatus, type OperationBody, type Store, type TargetType } from '../store/db';
+import { findOfSource, isDuplicateKey, receiptSet, type Action, type Decision, type ExecutionDoc, type ExecutionStatus, type OperationBody, type ReceiptPatch, type Store, type TargetType } from '../store/db';
 import { enqueueSignal, decisionSignal, executionSummary, executionWorkflowId, recordWorkflowId, SA_KEYS, supersedeUpdate } from '../../workflows/messages';
 import { recordWorkflow } from '../../workflows/record';
 import type { Principal } from './api-keys';
@@ -128,8 +128,9 @@ export class PipelineService {
       });
     } catch (err) {
       const message = `the workflow service did not take the operation: ${(err as Error).message}`;
-      await this.store.executions.updateOne({ _id: executionId }, { $set: { status: 'ERROR', updatedAt: at } });
-      await this.store.receipts.updateOne({ _id: receiptId }, { $set: { status: 'FAILURE', completedAt: at, error: { message }, 'pipelineExecution.status': 'ERROR' } });
+      const receiptPatch: ReceiptPatch = { status: 'FAILURE', executionStatus: 'ERROR', completedAt: at, error: { message } };
+      await this.store.executions.updateOne({ _id: executionId }, { $set: { status: 'ERROR', receiptPatch, updatedAt: at } });
+      await this.store.receipts.updateOne({ _id: receiptId }, { $set: receiptSet(receiptPatch) });
       throw new ApiError('INTERNAL', message);
     }
     return { taskId, status: 'ACCEPTED', executionId };

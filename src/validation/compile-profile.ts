@@ -7,6 +7,7 @@ import {
   type PropertyDefinition,
 } from '../schemas/profile';
 import { COMPLEX_TYPES } from './complex-types';
+import { BoundedCache } from '../bounded-cache';
 
 /** One problem in a record: `path` like `data.address.line[1]`, `message` like `must be a string (got number)`. */
 export interface Violation {
@@ -60,32 +61,7 @@ export function compileProfile(profile: ProfileDefinition, lookup: ProfileLookup
 }
 
 /** A bounded cache of compiled profiles, least recently used dropped first; key on `${source}/${profileKey}@${updatedAt}`. */
-export class ProfileCache {
-  private readonly entries = new Map<string, CompiledProfile>();
-
-  constructor(private readonly maxEntries = 500) {}
-
-  /** The compiled profile for this key, compiling (and caching) it on a miss. */
-  get(cacheKey: string, compile: () => CompiledProfile): CompiledProfile {
-    const hit = this.entries.get(cacheKey);
-    if (hit) {
-      this.entries.delete(cacheKey);
-      this.entries.set(cacheKey, hit);
-      return hit;
-    }
-    const compiled = compile();
-    this.entries.set(cacheKey, compiled);
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
-    return compiled;
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-}
+export class ProfileCache extends BoundedCache<CompiledProfile> {}
 
 /** Answers `when` predicates for one record, each predicate evaluated at most once per validation. */
 interface Env {
