@@ -98,8 +98,11 @@ describe('purge of resources', () => {
       taskId: purgeId, status: 'SUCCESS', counts: { SUCCESS: 1, PENDING: 0, FAILURE: 0, CANCELLED: 0 },
       receipts: [{ taskId: purgeId, action: 'DELETE', targetType: 'RESOURCE', type: 'provider', id: 'provider', status: 'SUCCESS', receivedAt: expect.any(String), completedAt: expect.any(String) }],
     });
-    // The purge is a workflow of its own, findable by its business id.
-    const described = await api.client.workflow.getHandle(purgeWorkflowId(purgeId)).describe();
+    // The purge is a workflow of its own, findable by its business id. Its last activity writes SUCCESS, and the
+    // workflow completes just after: wait for its result before describing it.
+    const handle = api.client.workflow.getHandle(purgeWorkflowId(purgeId));
+    await handle.result();
+    const described = await handle.describe();
     expect(described.status.name).toBe('COMPLETED');
     // The type is still usable afterwards.
     await post('/resources/provider', { id: 'prov-after', data: { name: 'After the purge' } });
