@@ -1,15 +1,31 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 
+/** Chunks one activity runs at most (each up to 1,000 operations), so one attempt stays well within its timeout. */
+const CHUNKS_PER_ACTIVITY = 20;
+
 /** The activities of bulk processing; the logic lives in BulkService, shared with nothing else. */
 export function createBulkActivities(deps: ActivityDeps) {
   const bulk = deps.services.bulk;
   return {
-    /** Runs one staged chunk; heartbeats so a lost worker is noticed within a minute. */
-    async bulkProcessChunk(taskId: string, chunk: number): Promise<{ processed: number }> {
-      const timer = setInterval(() => Context.current().heartbeat(), 10_000);
+    /**
+     * Runs staged chunks from `from` on (see BulkService.processChunks). Heartbeats the next chunk to run, so
+     * a retry after a lost worker resumes there, and so a lost worker is noticed within a minute.
+     */
+    async bulkProcessChunks(taskId: string, from: number): Promise<{ next: number; handedOff: number }> {
+      const ctx = Context.current();
+      const resumeAt = ctx.info.heartbeatDetails as unknown;
+      let next = typeof resumeAt === 'number' && resumeAt > from ? resumeAt : from;
+      const timer = setInterval(() => ctx.heartbeat(next), 10_000);
       try {
-        return await bulk.processChunk(taskId, chunk, Context.current().info.attempt > 1);
+        return await bulk.processChunks(taskId, next, {
+          retry: ctx.info.attempt > 1,
+          maxChunks: CHUNKS_PER_ACTIVITY,
+          progressed: (n) => {
+            next = n;
+            ctx.heartbeat(n);
+          },
+        });
       } finally {
         clearInterval(timer);
       }

@@ -13,24 +13,33 @@ export interface BulkWorkflowInput {
   taskId: string;
   chunkCount: number;
   next: number;
+  /** Operations handed to pipelines by the chunks run so far (absent: none). */
+  handedOff?: number;
 }
 
 /** Running executions a bulk may have at once: the SQLite dev server struggles near ~1,000. */
 const MAX_RUNNING_EXECUTIONS = 200;
-/** Chunks per run before continuing as new: keeps the history far below ~10,000 events. */
-const CHUNKS_PER_RUN = 500;
+/** Activities per run before continuing as new: keeps the history far below ~10,000 events. */
+const CALLS_PER_RUN = 500;
 
 /**
- * Processes a bulk's staged chunks in order, one activity per chunk (ids in, nothing else). Before each
- * chunk it waits while too many of the bulk's executions run, so a bulk of 100,000 pipeline operations
- * never floods Temporal.
+ * Processes a bulk's staged chunks in order, several chunks per activity (ids in, nothing else). An
+ * activity stops after a chunk that handed operations to pipelines; before the next, the workflow waits
+ * while too many of the bulk's executions run, so a bulk of 100,000 pipeline operations never floods
+ * Temporal.
  */
 export async function bulkWorkflow(input: BulkWorkflowInput): Promise<void> {
-  for (let chunk = input.next; chunk < input.chunkCount; chunk++) {
-    while ((await acts.bulkOpenExecutions(input.taskId)) >= MAX_RUNNING_EXECUTIONS) await sleep('1 second');
-    await acts.bulkProcessChunk(input.taskId, chunk);
-    if (chunk + 1 < input.chunkCount && (chunk + 1 - input.next >= CHUNKS_PER_RUN || workflowInfo().continueAsNewSuggested)) {
-      await continueAsNew<typeof bulkWorkflow>({ ...input, next: chunk + 1 });
+  let handedOff = input.handedOff ?? 0;
+  let next = input.next;
+  let calls = 0;
+  while (next < input.chunkCount) {
+    // A bulk that has handed nothing to a pipeline has no execution to wait for.
+    if (handedOff > 0) while ((await acts.bulkOpenExecutions(input.taskId)) >= MAX_RUNNING_EXECUTIONS) await sleep('1 second');
+    const run = await acts.bulkProcessChunks(input.taskId, next);
+    handedOff += run.handedOff;
+    next = run.next;
+    if (next < input.chunkCount && (++calls >= CALLS_PER_RUN || workflowInfo().continueAsNewSuggested)) {
+      await continueAsNew<typeof bulkWorkflow>({ ...input, next, handedOff });
     }
   }
   await acts.bulkCleanup(input.taskId);

@@ -1,4 +1,6 @@
 import type { Client } from '@temporalio/client';
+import type { Binary } from 'mongodb';
+import { packJson, unpackJson } from '../store/packed';
 import { ApiError } from '../errors';
 import { newId, newTaskId, RECORD_ID_PATTERN } from '../ids';
 import { checkCreateMeta } from '../meta-rules';
@@ -6,7 +8,7 @@ import { pipelineTriggered } from '../pipeline/trigger';
 import {
   RelationshipOperationSchema, ResourceOperationSchema, type RelationshipOperation, type ResourceOperation,
 } from '../schemas/bulk';
-import type { Action, ReceiptDoc, ResourceDoc, Store, TargetType } from '../store/db';
+import type { Action, ReceiptDoc, ResourceDoc, Store, TargetType, TaskDoc } from '../store/db';
 import { firstMeta } from '../store/record-writes';
 import { replaceRootIds } from '../validation/root-id';
 import { bulkWorkflow } from '../../workflows/bulk';
@@ -16,7 +18,7 @@ import { recordKey } from './pipelines';
 import { normalizeContained } from './record-shape';
 import type { RelationshipService } from './relationships';
 import { resourceKey, type ResourceService } from './resources';
-import { receiptOf, type OperationOf, type TaskService } from './tasks';
+import type { ChunkReceipt, OperationOf, TaskService } from './tasks';
 import type { z } from 'zod';
 
 /** Operations staged per chunk document; a chunk is what one activity processes. */
@@ -24,21 +26,15 @@ export const CHUNK_SIZE = 1000;
 /** A chunk document stays well below MongoDB's 16 MB document limit. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
+/** A chunk of a bulk's staged operations, packed (see packJson): ids of generated records are fixed in it. */
 export interface BulkChunkDoc {
   _id: string;
   taskId: string;
   chunk: number;
   /** Position of the chunk's first operation in the bulk. */
   start: number;
-  ops: Record<string, unknown>[];
-}
-
-export interface BulkDoc {
-  _id: string;
-  source: string;
-  targetType: TargetType;
-  chunkCount: number;
-  createdAt: string;
+  count: number;
+  ops: Binary;
 }
 
 type Outcome = { status: 'SUCCESS' } | { status: 'FAILURE'; error: NonNullable<ReceiptDoc['error']> } | { status: 'PENDING' };
@@ -78,10 +74,6 @@ export class BulkService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  private get bulks() {
-    return this.store.db.collection<BulkDoc>('bulks');
-  }
-
   private get chunks() {
     return this.store.db.collection<BulkChunkDoc>('bulk_chunks');
   }
@@ -95,22 +87,24 @@ export class BulkService {
       const create = op.action === 'CREATE' && targetType === 'RESOURCE' ? (op.create as Record<string, unknown> | undefined) : undefined;
       if (create && typeof create === 'object' && (create.id === undefined || create.id === '@rootId')) create.id = newId();
     }
-    const docs: BulkChunkDoc[] = [];
-    let current: BulkChunkDoc | undefined;
-    let bytes = 0;
+    // Chunks by count and by size; each operation is serialized once, and its chunk packed from those.
+    const chunks: { start: number; parts: string[]; bytes: number }[] = [];
     operations.forEach((op, i) => {
-      const size = JSON.stringify(op).length;
-      if (!current || current.ops.length >= CHUNK_SIZE || bytes + size > CHUNK_BYTES) {
-        current = { _id: `${taskId}:${docs.length}`, taskId, chunk: docs.length, start: i, ops: [] };
-        docs.push(current);
-        bytes = 0;
+      const json = JSON.stringify(op);
+      const last = chunks[chunks.length - 1];
+      if (!last || last.parts.length >= CHUNK_SIZE || last.bytes + json.length > CHUNK_BYTES) chunks.push({ start: i, parts: [json], bytes: json.length });
+      else {
+        last.parts.push(json);
+        last.bytes += json.length;
       }
-      current.ops.push(op);
-      bytes += size;
     });
+    const docs: BulkChunkDoc[] = await Promise.all(chunks.map(async (c, chunk) => ({
+      _id: `${taskId}:${chunk}`, taskId, chunk, start: c.start, count: c.parts.length, ops: await packJson(`[${c.parts.join(',')}]`),
+    })));
     for (let i = 0; i < docs.length; i += 20) await this.chunks.insertMany(docs.slice(i, i + 20));
-    await this.bulks.insertOne({ _id: taskId, source, targetType, chunkCount: docs.length, createdAt: at });
-    await this.store.tasks.insertOne({ _id: taskId, source, kind: 'BULK', operationCount: operations.length, chunkCount: docs.length, createdAt: at });
+    await this.store.tasks.insertOne({
+      _id: taskId, source, kind: 'BULK', targetType, operationCount: operations.length, chunkCount: docs.length, chunkStarts: chunks.map((c) => c.start), createdAt: at,
+    });
     await this.temporal.client.workflow.start(bulkWorkflow, {
       workflowId: `bulk:${taskId}`,
       taskQueue: this.temporal.taskQueue,
@@ -130,60 +124,102 @@ export class BulkService {
     await this.chunks.deleteMany({ taskId });
   }
 
-  /** Runs one chunk; idempotent: operations whose receipt is final are skipped, writes carry `{taskId}:{seq}`. */
-  async processChunk(taskId: string, chunk: number, retry = true): Promise<{ processed: number }> {
-    const bulk = await this.bulks.findOne({ _id: taskId });
+  /**
+   * Runs the bulk's chunks from `from` on, in order, and stops after `maxChunks`, at the end, or after a
+   * chunk that handed operations to pipelines (so the workflow can wait for them). One chunk's inserts and
+   * progress write go on in the background while the next chunk is read and validated; they are sent in
+   * order, and `progressed(next)` is called once everything before `next` is written. Idempotent: see runChunk.
+   */
+  async processChunks(taskId: string, from: number, opts: { retry: boolean; maxChunks: number; progressed?: (next: number) => void }): Promise<{ next: number; handedOff: number }> {
+    const task = await this.store.tasks.findOne({ _id: taskId });
+    // No such bulk (or not a bulk): nothing is left to run.
+    if (!task?.targetType || task.chunkCount === undefined) return { next: Number.MAX_SAFE_INTEGER, handedOff: 0 };
+    const end = Math.min(task.chunkCount, from + opts.maxChunks);
+    const batch = new CreateBatch(this.store);
+    let handedOff = 0;
+    let chunk = from;
+    while (chunk < end) {
+      handedOff += await this.runChunk(task, task.targetType, chunk, batch, opts.retry);
+      const next = ++chunk;
+      batch.then(() => opts.progressed?.(next));
+      if (handedOff > 0) break;
+    }
+    await batch.flush();
+    return { next: chunk, handedOff };
+  }
+
+  /**
+   * Reads, validates and runs one chunk; returns how many operations it handed to pipelines. Its batched
+   * CREATEs and its progress write may still be in flight in `batch` when it returns. Operations the chunk
+   * settles itself (CREATEs inserted in batches, operations that fail validation) leave their receipts in
+   * the chunk's progress document and are simply redone by a retried run (their writes carry
+   * `{taskId}:{seq}`, so a record inserted by the lost run is recognised). Operations on the single path write
+   * a receipt document each, and a retried run skips those.
+   */
+  private async runChunk(task: TaskDoc, targetType: TargetType, chunk: number, batch: CreateBatch, retry: boolean): Promise<number> {
+    const { _id: taskId, source } = task;
     const doc = await this.chunks.findOne({ _id: `${taskId}:${chunk}` });
-    if (!bulk || !doc) return { processed: 0 };
-    // On a retry, an operation with a receipt already ran: final, or handed to its pipeline. A first attempt
-    // has none to find, and skips the query.
-    const receipts = retry ? await this.store.receipts.find({ taskId, seq: { $gte: doc.start, $lt: doc.start + doc.ops.length } }, { projection: { seq: 1, status: 1 } }).toArray() : [];
+    if (!doc) return 0;
+    const ops = await unpackJson<Record<string, unknown>[]>(doc.ops);
+    // On a retry, an operation with a receipt document already ran: final, or handed to its pipeline. A first
+    // attempt has none to find, and skips the query.
+    const receipts = retry ? await this.store.receipts.find({ taskId, seq: { $gte: doc.start, $lt: doc.start + ops.length } }, { projection: { seq: 1, status: 1 } }).toArray() : [];
     const done = new Set(receipts.map((r) => r.seq));
-    // What this run leaves in the chunk's progress document (counted by the task API without scanning receipts).
-    const progress = { SUCCESS: 0, FAILURE: 0, CANCELLED: 0, handedOff: [] as number[] };
+    const counts = { SUCCESS: 0, FAILURE: 0, CANCELLED: 0 };
+    const handedOff: number[] = [];
+    const settledHere: ChunkReceipt[] = [];
     const count = (seq: number, status: ReceiptDoc['status']): void => {
-      if (status === 'PENDING') progress.handedOff.push(seq);
-      else progress[status]++;
+      if (status === 'PENDING') handedOff.push(seq);
+      else counts[status]++;
     };
     for (const r of receipts) count(r.seq, r.status);
-    const receivedAt = bulk.createdAt;
-    const batch = new CreateBatch(this.store, this.now);
-    const ctx = { source: bulk.source, taskId, profiles: new Map<string, RootProfile | ApiError>(), pipelineOf: new Map<string, PipelineDefinition | undefined>() };
-    const active = await this.activeRecords(bulk.source, bulk.targetType, doc.ops);
-    const settle = async (op: OperationOf, raw: Record<string, unknown>, outcome: Outcome): Promise<void> => {
-      count(op.seq, outcome.status);
-      if (outcome.status === 'FAILURE') await this.tasks.completeReceipt(op, { source: bulk.source, targetType: bulk.targetType, ...describe(raw) }, 'FAILURE', outcome.error);
+    const ctx = { source, taskId, profiles: new Map<string, RootProfile | ApiError>(), pipelineOf: new Map<string, PipelineDefinition | undefined>() };
+    const active = await this.activeRecords(source, targetType, ops);
+    /** An outcome this run settles: its receipt goes to the chunk's progress document. */
+    const settleHere: Settle = (seq, raw, outcome) => {
+      count(seq, outcome.status);
+      if (outcome.status === 'PENDING') return;
+      settledHere.push({ seq, targetType, ...describe(raw), status: outcome.status, completedAt: this.now().toISOString(), ...(outcome.status === 'FAILURE' ? { error: outcome.error } : {}) });
     };
-    const flush = (): Promise<void> => batch.flush(settle);
-    for (const [i, raw] of doc.ops.entries()) {
+    /** An outcome of the single path: a failure gets its receipt document now, so a retried run skips it. */
+    const settleSingle = async (op: OperationOf, raw: Record<string, unknown>, outcome: Outcome): Promise<void> => {
+      count(op.seq, outcome.status);
+      if (outcome.status === 'FAILURE') await this.tasks.completeReceipt(op, { source, targetType, ...describe(raw) }, 'FAILURE', outcome.error);
+    };
+    for (const [i, raw] of ops.entries()) {
       const seq = doc.start + i;
       if (done.has(seq)) continue;
-      const op: OperationOf = { taskId, seq, opKey: `${taskId}:${seq}`, receivedAt };
-      if (bulk.targetType === 'RESOURCE') {
+      const op: OperationOf = { taskId, seq, opKey: `${taskId}:${seq}`, receivedAt: task.createdAt };
+      if (targetType === 'RESOURCE') {
         const parsed = ResourceOperationSchema.safeParse(raw);
         if (!parsed.success) {
-          await settle(op, raw, invalidOperation(parsed.error));
+          settleHere(seq, raw, invalidOperation(parsed.error));
           continue;
         }
         const fast = parsed.data.action === 'CREATE' ? await this.prepareCreate(ctx, parsed.data, active) : undefined;
         if (fast && 'doc' in fast) {
-          if (batch.has(fast.doc._id)) await flush();
-          batch.add(op, raw, fast.doc);
+          if (batch.has(fast.doc._id)) await batch.flush();
+          batch.add(op, raw, fast.doc, settleHere);
           continue;
         }
-        await flush();
-        await settle(op, raw, fast?.outcome ?? (await this.resourceOp(bulk.source, parsed.data, op)));
+        if (fast) {
+          settleHere(seq, raw, fast.outcome);
+          continue;
+        }
+        await batch.flush();
+        await settleSingle(op, raw, await this.resourceOp(source, parsed.data, op));
         // Later CREATEs of this record in the chunk must take the single path too, which supersedes.
-        active.add(recordKey(bulk.source, 'RESOURCE', describe(raw).type, describe(raw).id));
+        active.add(recordKey(source, 'RESOURCE', describe(raw).type, describe(raw).id));
       } else {
-        await flush();
+        await batch.flush();
         const parsed = RelationshipOperationSchema.safeParse(raw);
-        await settle(op, raw, parsed.success ? await this.relationshipOp(bulk.source, parsed.data, op) : invalidOperation(parsed.error));
+        if (!parsed.success) settleHere(seq, raw, invalidOperation(parsed.error));
+        else await settleSingle(op, raw, await this.relationshipOp(source, parsed.data, op));
       }
     }
-    await flush();
-    await this.tasks.recordChunkProgress(taskId, chunk, progress);
-    return { processed: doc.ops.length };
+    // The progress is written once the chunk's last batch is in.
+    batch.then(() => this.tasks.recordChunkProgress(taskId, chunk, counts, handedOff, settledHere));
+    return handedOff.length;
   }
 
   /** Records that have an active execution: their operations take the single path, which supersedes. */
@@ -262,30 +298,67 @@ export class BulkService {
   }
 }
 
-/** Consecutive CREATEs of distinct new records, inserted with one `insertMany` and closed with one update. */
+/** CREATEs per `insertMany`: FerretDB inserts 1,000 per call as fast as 10,000, 250 per call ~20% slower. */
+const INSERT_BATCH = 1000;
+
+type Settle = (seq: number, raw: Record<string, unknown>, outcome: Outcome) => void;
+
+interface BatchItem {
+  op: OperationOf;
+  raw: Record<string, unknown>;
+  doc: ResourceDoc;
+  settle: Settle;
+}
+
+/**
+ * Consecutive CREATEs of distinct new records, inserted with one `insertMany` per batch, and the writes
+ * that must follow them. Everything is sent in order on one queue, never two calls at once, while the
+ * caller goes on validating what comes next; `flush` sends what is left and waits for the queue to drain.
+ */
 class CreateBatch {
-  private items: { op: OperationOf; raw: Record<string, unknown>; doc: ResourceDoc }[] = [];
+  private items: BatchItem[] = [];
+  private queue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly store: Store, private readonly now: () => Date) {}
-
-  private receipt(item: { op: OperationOf; doc: ResourceDoc }, at: string): ReceiptDoc {
-    const { source, type, id } = item.doc;
-    return receiptOf(item.op, { source, action: 'CREATE', targetType: 'RESOURCE', type, id }, 'SUCCESS', at);
-  }
+  constructor(private readonly store: Store) {}
 
   has(id: string): boolean {
     return this.items.some((i) => i.doc._id === id);
   }
 
-  add(op: OperationOf, raw: Record<string, unknown>, doc: ResourceDoc): void {
-    this.items.push({ op, raw, doc: { ...doc, lastWrite: op.opKey } });
+  add(op: OperationOf, raw: Record<string, unknown>, doc: ResourceDoc, settle: Settle): void {
+    this.items.push({ op, raw, doc: { ...doc, lastWrite: op.opKey, createdBy: op.opKey }, settle });
+    if (this.items.length >= INSERT_BATCH) this.send();
   }
 
-  /** Inserts the records, then their final receipts; a duplicate is this operation's own write (a retry) or a FAILURE. */
-  async flush(settle: (op: OperationOf, raw: Record<string, unknown>, outcome: Outcome) => Promise<void>): Promise<void> {
+  /** Queues a write after the batches sent so far (the pending items are sent first). */
+  then(fn: () => unknown): void {
+    this.send();
+    this.enqueue(async () => {
+      await fn();
+    });
+  }
+
+  /** Sends what is left and waits until the queue is drained; a failure of any queued write surfaces here. */
+  async flush(): Promise<void> {
+    this.send();
+    await this.queue;
+  }
+
+  private send(): void {
     if (!this.items.length) return;
     const items = this.items;
     this.items = [];
+    this.enqueue(() => this.insert(items));
+  }
+
+  private enqueue(fn: () => Promise<void>): void {
+    this.queue = this.queue.then(fn);
+    // Marked handled here; the rejection is still thrown to whoever awaits the queue in flush.
+    this.queue.catch(() => undefined);
+  }
+
+  /** Inserts the records; a duplicate is this operation's own write (a retried run) or a FAILURE. */
+  private async insert(items: BatchItem[]): Promise<void> {
     const failedIndexes = new Set<number>();
     try {
       await this.store.resources.insertMany(items.map((i) => i.doc), { ordered: false });
@@ -298,26 +371,11 @@ class CreateBatch {
         failedIndexes.add(e.index);
       }
     }
-    const at = this.now().toISOString();
-    const ok: ReceiptDoc[] = [];
     for (const [index, item] of items.entries()) {
-      // A duplicate is this operation's own earlier write when a chunk is retried; else the id was taken.
-      const mine = !failedIndexes.has(index) || (await this.store.resources.findOne({ _id: item.doc._id }, { projection: { lastWrite: 1 } }))?.lastWrite === item.op.opKey;
-      if (mine) {
-        ok.push(this.receipt(item, at));
-        await settle(item.op, item.raw, { status: 'SUCCESS' });
-      } else {
-        await settle(item.op, item.raw, { status: 'FAILURE', error: { message: `resource ${item.doc.type}/${item.doc.id} already exists` } });
-      }
-    }
-    if (ok.length) {
-      try {
-        await this.store.receipts.insertMany(ok, { ordered: false });
-      } catch (err) {
-        const list = (err as { writeErrors?: Array<{ code?: number }> | { code?: number } }).writeErrors;
-        const errors = Array.isArray(list) ? list : list ? [list] : [];
-        if (!errors.length || errors.some((e) => e.code !== 11000)) throw err;
-      }
+      // A duplicate is this operation's own earlier insert when a chunk is retried (a later operation of the
+      // bulk may have changed the record since: `createdBy` stays); else the id was taken.
+      const mine = !failedIndexes.has(index) || (await this.store.resources.findOne({ _id: item.doc._id }, { projection: { createdBy: 1 } }))?.createdBy === item.op.opKey;
+      item.settle(item.op.seq, item.raw, mine ? { status: 'SUCCESS' } : { status: 'FAILURE', error: { message: `resource ${item.doc.type}/${item.doc.id} already exists` } });
     }
   }
 }

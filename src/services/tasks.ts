@@ -1,18 +1,27 @@
 import { newTaskId } from '../ids';
 import { notFound } from '../errors';
-import { findOfSource, isDuplicateKey, type Action, type ReceiptDoc, type ReceiptStatus, type Store, type TargetType, type TaskDoc } from '../store/db';
+import { findOfSource, isDuplicateKey, type Action, type ChunkCounts, type ReceiptDoc, type ReceiptStatus, type Store, type TargetType, type TaskDoc } from '../store/db';
 import { taskStatus, type StatusCounts } from '../task-status';
+import type { Binary } from 'mongodb';
+import { packJson, unpackJson } from '../store/packed';
 
 /** A receipt as the API shows it: the stored one without its storage keys. */
 export type Receipt = Omit<ReceiptDoc, '_id' | 'seq' | 'source'>;
 
-/** What one run of a bulk chunk did: its final outcomes, and the positions it handed to pipelines. */
+/** A receipt a bulk chunk settled itself, without the fields every receipt of the bulk shares. */
+export type ChunkReceipt = Pick<ReceiptDoc, 'seq' | 'action' | 'targetType' | 'type' | 'id' | 'status' | 'completedAt' | 'error'>;
+
+/**
+ * What one run of a bulk chunk left: the positions it handed to pipelines (their receipts are documents of
+ * their own, updated by the executions), and the final receipts of the operations it settled itself, packed
+ * into one field: one write per chunk instead of one per operation.
+ */
 export interface ChunkProgressDoc {
   _id: string;
-  SUCCESS: number;
-  FAILURE: number;
-  CANCELLED: number;
+  taskId: string;
+  chunk: number;
   handedOff: number[];
+  receipts: Binary;
 }
 
 /** An operation inside a bulk or bundle task: its task, its position, and the key its writes carry. */
@@ -102,9 +111,7 @@ export class TaskService {
    * Reads receipts by `_id` only. FerretDB's SQLite backend answers nothing but `_id` lookups from an index:
    * any other filter reads the whole collection, so a task's reads must not grow with every other task.
    */
-  private async receiptsAt(task: TaskDoc, seqs: number[]): Promise<ReceiptDoc[]> {
-    if (task.receipt) return seqs.includes(task.receipt.seq) ? [task.receipt] : [];
-    const taskId = task._id;
+  private async receiptDocs(taskId: string, seqs: number[]): Promise<ReceiptDoc[]> {
     const out: ReceiptDoc[] = [];
     for (let i = 0; i < seqs.length; i += 64) {
       const batch = await Promise.all(seqs.slice(i, i + 64).map((seq) => this.store.receipts.findOne({ _id: `${taskId}:${seq}` })));
@@ -114,9 +121,35 @@ export class TaskService {
   }
 
   /**
+   * The receipts of a task at the given positions, in position order. A bulk's processed chunks hold the
+   * receipts they settled themselves in their progress document; every other receipt is a document.
+   */
+  private async receiptsAt(task: TaskDoc, seqs: number[]): Promise<ReceiptDoc[]> {
+    if (task.receipt) return seqs.includes(task.receipt.seq) ? [task.receipt] : [];
+    const packed = new Map<number, ReceiptDoc>();
+    const starts = task.chunkStarts;
+    if (starts && task.chunks) {
+      const chunks = [...new Set(seqs.map((seq) => chunkOf(starts, seq)))].filter((c) => task.chunks?.[c] !== undefined);
+      const docs = await Promise.all(chunks.map((c) => this.progress.findOne({ _id: `${task._id}:${c}` })));
+      for (const doc of docs) {
+        if (!doc) continue;
+        for (const r of await unpackJson<ChunkReceipt[]>(doc.receipts)) {
+          packed.set(r.seq, { _id: `${task._id}:${r.seq}`, taskId: task._id, source: task.source, receivedAt: task.createdAt, ...r });
+        }
+      }
+    }
+    const wanted = seqs.filter((seq) => !packed.has(seq));
+    const docs = new Map((await this.receiptDocs(task._id, wanted)).map((d) => [d.seq, d]));
+    return seqs.flatMap((seq) => {
+      const r = packed.get(seq) ?? docs.get(seq);
+      return r ? [r] : [];
+    });
+  }
+
+  /**
    * Counts of a task's operations per status; PENDING is every operation not yet final, with or without a
-   * receipt. A bulk's chunks leave one progress document each (their final counts and the operations they
-   * handed to pipelines), so counting a bulk reads its chunks' summaries plus the receipts still open.
+   * receipt. A bulk's task holds each processed chunk's final counts; only the operations a chunk handed to
+   * pipelines are read one by one.
    */
   async counts(task: TaskDoc): Promise<StatusCounts> {
     const c = { SUCCESS: 0, FAILURE: 0, CANCELLED: 0 };
@@ -124,17 +157,16 @@ export class TaskService {
       if (status !== 'PENDING') c[status] += n;
     };
     if (task.kind === 'BULK') {
-      const chunks = Array.from({ length: task.chunkCount ?? 0 }, (_, i) => i);
-      const progress = await Promise.all(chunks.map((i) => this.progress.findOne({ _id: `${task._id}:${i}` })));
-      const open: number[] = [];
-      for (const p of progress) {
-        if (!p) continue;
+      const withOpen: string[] = [];
+      for (const [chunk, p] of Object.entries(task.chunks ?? {})) {
         add('SUCCESS', p.SUCCESS);
         add('FAILURE', p.FAILURE);
         add('CANCELLED', p.CANCELLED);
-        open.push(...p.handedOff);
+        if (p.handedOff > 0) withOpen.push(chunk);
       }
-      for (const r of await this.receiptsAt(task, open)) add(r.status);
+      const progress = await Promise.all(withOpen.map((chunk) => this.progress.findOne({ _id: `${task._id}:${chunk}` }, { projection: { handedOff: 1 } })));
+      const open = progress.flatMap((p) => p?.handedOff ?? []);
+      for (const r of await this.receiptDocs(task._id, open)) add(r.status);
     } else {
       for (const r of await this.receiptsAt(task, Array.from({ length: task.operationCount }, (_, i) => i))) add(r.status);
     }
@@ -145,9 +177,14 @@ export class TaskService {
     return this.store.db.collection<ChunkProgressDoc>('bulk_progress');
   }
 
-  /** Records what a bulk chunk did; written once per chunk run (a retried run writes the whole chunk again). */
-  async recordChunkProgress(taskId: string, chunk: number, p: Omit<ChunkProgressDoc, '_id'>): Promise<void> {
-    await this.progress.replaceOne({ _id: `${taskId}:${chunk}` }, p, { upsert: true });
+  /**
+   * Records what a run of a bulk chunk did: its progress document, then its counts in the task (the single
+   * writer of a bulk's task is its workflow, one chunk at a time). A retried run writes both again, whole.
+   */
+  async recordChunkProgress(taskId: string, chunk: number, counts: Omit<ChunkCounts, 'handedOff'>, handedOff: number[], receipts: ChunkReceipt[]): Promise<void> {
+    const _id = `${taskId}:${chunk}`;
+    await this.progress.replaceOne({ _id }, { taskId, chunk, handedOff, receipts: await packJson(JSON.stringify(receipts)) }, { upsert: true });
+    await this.store.tasks.updateOne({ _id: taskId }, { $set: { [`chunks.${chunk}`]: { ...counts, handedOff: handedOff.length } } });
   }
 
   /** The task of a source with its status, counts and, on request, a page of receipts. */
@@ -173,4 +210,16 @@ export class TaskService {
     }
     return out;
   }
+}
+
+/** The chunk holding a position, from the positions of each chunk's first operation (ascending). */
+export function chunkOf(starts: number[], seq: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] ?? 0) <= seq) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }

@@ -68,6 +68,8 @@ export interface ResourceDoc {
   meta: RecordMeta;
   /** Id of the operation (task or execution) that wrote this version: a retried write finds its own. */
   lastWrite?: string;
+  /** Id of the bulk operation whose batched CREATE inserted the record (kept by later writes): a retried chunk finds its own. */
+  createdBy?: string;
 }
 
 export interface RelationshipDoc {
@@ -98,13 +100,27 @@ export type ReceiptStatus = 'SUCCESS' | 'PENDING' | 'FAILURE' | 'CANCELLED';
 export type Action = 'CREATE' | 'UPSERT' | 'UPDATE' | 'DELETE';
 export type TargetType = 'RESOURCE' | 'RELATIONSHIP';
 
+/** What one run of a bulk chunk ended with: its final outcomes, and how many it handed to pipelines. */
+export interface ChunkCounts {
+  SUCCESS: number;
+  FAILURE: number;
+  CANCELLED: number;
+  handedOff: number;
+}
+
 export interface TaskDoc {
   _id: string;
   source: string;
   kind: 'SINGLE' | 'BULK' | 'BUNDLE' | 'PURGE';
   operationCount: number;
+  /** Bulk tasks: what the operations target. */
+  targetType?: TargetType;
   /** Bulk tasks: how many staged chunks (each leaves a progress document). */
   chunkCount?: number;
+  /** Bulk tasks: the position of each chunk's first operation. */
+  chunkStarts?: number[];
+  /** Bulk tasks: each processed chunk's final counts and how many operations it handed to pipelines. */
+  chunks?: Record<string, ChunkCounts>;
   /**
    * A synchronous single operation's receipt, final when written: kept in its task, so persisting a record
    * costs one write less. Every other receipt is a document of its own (`receipts`).

@@ -15,11 +15,11 @@ async function settled(taskId: string, timeoutMs = 60_000): Promise<any> {
   return waitFor(async () => (await api.request('GET', `${S}/tasks/${taskId}`)).body, (t) => t.status !== 'PENDING', timeoutMs, `bulk ${taskId} to settle`);
 }
 
-async function allReceipts(taskId: string, perPage = 1000): Promise<any[]> {
+async function allReceipts(taskId: string, perPage = 1000, via: TestApi = api): Promise<any[]> {
   const out: any[] = [];
   let cursor: string | undefined;
   do {
-    const page = await api.request('GET', `${S}/tasks/${taskId}?withReceipts=true&perPage=${perPage}${cursor ? `&cursor=${cursor}` : ''}`);
+    const page = await via.request('GET', `${S}/tasks/${taskId}?withReceipts=true&perPage=${perPage}${cursor ? `&cursor=${cursor}` : ''}`);
     out.push(...page.body.receipts);
     cursor = page.body.nextCursor;
   } while (cursor);
@@ -141,21 +141,22 @@ test.each([
   expect(await api.store.tasks.countDocuments({ kind: 'BULK' })).toBe(before);
 });
 
-describe('a chunk retried after a crash', () => {
+describe('chunks retried after a crash', () => {
   let faulty: TestApi;
-  let failOnce = true;
+  const calls: number[] = [];
   beforeAll(async () => {
     faulty = await startApi({
       worker: true,
       activities: (real) => ({
         ...real,
-        // The first run of chunk 1 does all its work, then "crashes": the retry must write nothing twice.
-        async bulkProcessChunk(taskId: string, chunk: number) {
-          const out = await real.bulkProcessChunk(taskId, chunk);
-          if (chunk === 1 && failOnce) {
-            failOnce = false;
-            throw new Error('worker lost (forced)');
-          }
+        // The first attempt does all its work, then "crashes" before it reports. The retry first runs every
+        // chunk again from the start, as it would if all the heartbeats had been lost, then resumes where the
+        // heartbeats say: nothing may be written twice.
+        async bulkProcessChunks(taskId: string, from: number) {
+          calls.push(from);
+          if (calls.length === 2) await faulty.services.bulk.processChunks(taskId, 0, { retry: true, maxChunks: 100 });
+          const out = await real.bulkProcessChunks(taskId, from);
+          if (calls.length === 1) throw new Error('worker lost (forced)');
           return out;
         },
       }),
@@ -166,16 +167,22 @@ describe('a chunk retried after a crash', () => {
   });
 
   test('every operation has exactly one receipt and every record one version', async () => {
-    const n = 1200;
+    const n = 2200;
     const operations = Array.from({ length: n }, (_, i) => (i % 10 === 9
       ? { action: 'UPSERT', upsert: { id: `retry-${i - 1}`, type: 'clinic', data: { name: `Upserted ${i}` } } }
       : { action: 'CREATE', create: { id: `retry-${i}`, type: 'clinic', data: { name: `Clinic ${i}` } } }));
     const res = await faulty.request('POST', `${S}/resources/bulk`, { body: { operations } });
-    const task = await waitFor(async () => (await faulty.request('GET', `${S}/tasks/${res.body.taskId}`)).body, (t) => t.status !== 'PENDING', 170_000, 'bulk to settle');
-    expect(failOnce).toBe(false);
-    expect(task).toEqual(expect.objectContaining({ status: 'SUCCESS', counts: { SUCCESS: n, FAILURE: 0, PENDING: 0, CANCELLED: 0 } }));
-    expect(await faulty.store.receipts.countDocuments({ taskId: res.body.taskId })).toBe(n);
+    const taskId = res.body.taskId;
     const creates = operations.filter((o) => o.action === 'CREATE').length;
+    const expected = operations.map((o) => (o.action === 'CREATE' ? ['CREATE', o.create?.id, 'SUCCESS'] : ['UPSERT', o.upsert?.id, 'SUCCESS']));
+    // The task reads SUCCESS as soon as the first attempt has written every chunk: wait for the workflow,
+    // which ends only after the retry.
+    await faulty.client.workflow.getHandle(`bulk:${taskId}`).result();
+    expect(calls).toEqual([0, 0]);
+    expect((await faulty.request('GET', `${S}/tasks/${taskId}`)).body).toEqual(expect.objectContaining({ status: 'SUCCESS', counts: { SUCCESS: n, FAILURE: 0, PENDING: 0, CANCELLED: 0 } }));
+    // One receipt per operation, in order, each final.
+    const receipts = await allReceipts(taskId, 500, faulty);
+    expect(receipts.map((r) => [r.action, r.id, r.status])).toEqual(expected);
     expect(await faulty.store.resources.countDocuments({ type: 'clinic', id: { $regex: '^retry-' } })).toBe(creates);
     // Created once, then upserted once: version 2 for upserted records, 1 for the rest.
     expect(await faulty.store.resources.countDocuments({ type: 'clinic', id: { $regex: '^retry-' }, 'meta.versionId': '2' })).toBe(n - creates);
