@@ -34,9 +34,5 @@ export function createBulkActivities(deps: ActivityDeps) {
     async bulkOpenExecutions(taskId: string): Promise<number> {
       return bulk.openExecutions(taskId);
     },
-    /** Drops the staged operations. */
-    async bulkCleanup(taskId: string): Promise<void> {
-      await bulk.cleanup(taskId);
-    },
   };
 }

@@ -1,6 +1,6 @@
 // Bulk CREATEs that trigger no step, from POST until the task is SUCCESS, against the raw driver's insertMany
 // of the same documents into the same server (a collection with the same indexes as `resources`).
-// Env: BENCH_BULK_N (10000; the README also records a 100,000 run), BENCH_BULK_ROUNDS (1).
+// Env: BENCH_BULK_N (10000; the README also records a 100,000 run), BENCH_BULK_ROUNDS (3).
 import { newId } from '../src/ids';
 import type { ResourceDoc } from '../src/store/db';
 import { firstMeta } from '../src/store/record-writes';
@@ -77,7 +77,7 @@ async function rawInsertMany(sluice: Sluice, n: number): Promise<{ seconds: numb
 
 runBench(BENCH, async () => {
   const n = intFromEnv('BENCH_BULK_N', 10_000);
-  const rounds = intFromEnv('BENCH_BULK_ROUNDS', 1);
+  const rounds = intFromEnv('BENCH_BULK_ROUNDS', 3);
   const sluice = await startSluice(BENCH);
   try {
     const rows: Array<Record<string, string | number>> = [];

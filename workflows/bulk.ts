@@ -42,5 +42,4 @@ export async function bulkWorkflow(input: BulkWorkflowInput): Promise<void> {
       await continueAsNew<typeof bulkWorkflow>({ ...input, next, handedOff });
     }
   }
-  await acts.bulkCleanup(input.taskId);
 }

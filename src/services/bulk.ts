@@ -119,16 +119,13 @@ export class BulkService {
     return this.store.executions.countDocuments({ 'operation.taskId': taskId, status: 'IN_PROGRESS' });
   }
 
-  /** Drops the staged operations once every chunk ran. */
-  async cleanup(taskId: string): Promise<void> {
-    await this.chunks.deleteMany({ taskId });
-  }
 
   /**
    * Runs the bulk's chunks from `from` on, in order, and stops after `maxChunks`, at the end, or after a
    * chunk that handed operations to pipelines (so the workflow can wait for them). One chunk's inserts and
    * progress write go on in the background while the next chunk is read and validated; they are sent in
-   * order, and `progressed(next)` is called once everything before `next` is written. Idempotent: see runChunk.
+   * order, and `progressed(next)` is called once everything before `next` is written. After the last chunk
+   * the staged operations are dropped. Idempotent: see runChunk.
    */
   async processChunks(taskId: string, from: number, opts: { retry: boolean; maxChunks: number; progressed?: (next: number) => void }): Promise<{ next: number; handedOff: number }> {
     const task = await this.store.tasks.findOne({ _id: taskId });
@@ -145,6 +142,9 @@ export class BulkService {
       if (handedOff > 0) break;
     }
     await batch.flush();
+    // Every chunk ran and wrote its progress: the staged operations are dropped (a retry finds none, and
+    // has nothing left to do).
+    if (chunk >= task.chunkCount) await this.chunks.deleteMany({ _id: { $in: Array.from({ length: task.chunkCount }, (_, i) => `${taskId}:${i}`) } });
     return { next: chunk, handedOff };
   }
 
@@ -326,7 +326,7 @@ class CreateBatch {
   }
 
   add(op: OperationOf, raw: Record<string, unknown>, doc: ResourceDoc, settle: Settle): void {
-    this.items.push({ op, raw, doc: { ...doc, lastWrite: op.opKey, createdBy: op.opKey }, settle });
+    this.items.push({ op, raw, doc: { ...doc, createdBy: op.opKey }, settle });
     if (this.items.length >= INSERT_BATCH) this.send();
   }
 
