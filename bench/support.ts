@@ -388,7 +388,7 @@ export async function startSluice(name: string, opts: { worker?: boolean } = {})
   await ensureIndexes(store);
   const connection = temporalConnection(config);
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const services = createServices(store, { client, taskQueue });
+  const services = createServices(store, { client, taskQueue }, undefined, { readCacheMs: config.SLUICE_CATALOG_CACHE_MS });
 
   let worker: { run: Promise<void>; stop(): void } | undefined;
   if (opts.worker !== false) {

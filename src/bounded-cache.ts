@@ -1,32 +1,35 @@
-/** A bounded in-process cache, least recently used dropped first. */
-export class BoundedCache<V> {
-  private readonly entries = new Map<string, V>();
+import { LRUCache } from 'lru-cache';
 
-  constructor(private readonly maxEntries = 500) {}
+/**
+ * A bounded in-process cache over `lru-cache`: least recently used dropped first and, with a `ttlMs`, every
+ * entry dropped that much after it was stored.
+ */
+export class BoundedCache<V extends object> {
+  private readonly entries: LRUCache<string, V>;
+
+  constructor(maxEntries = 500, ttlMs = 0) {
+    this.entries = new LRUCache<string, V>({ max: maxEntries, ...(ttlMs > 0 ? { ttl: ttlMs } : {}) });
+  }
 
   /** The value for this key, or undefined; a hit becomes the most recently used. */
   lookup(key: string): V | undefined {
-    const hit = this.entries.get(key);
-    if (hit !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-    }
-    return hit;
+    return this.entries.get(key);
   }
 
   /** Keeps a value, dropping the least recently used one beyond the bound. */
   store(key: string, value: V): V {
     this.entries.set(key, value);
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
     return value;
   }
 
   /** The value for this key, making (and keeping) it on a miss. */
   get(key: string, make: () => V): V {
     return this.lookup(key) ?? this.store(key, make());
+  }
+
+  /** Drops every entry. */
+  clear(): void {
+    this.entries.clear();
   }
 
   get size(): number {

@@ -19,6 +19,8 @@ export const ConfigSchema = z.object({
   BODY_LIMIT_SINGLE: bytes.default(1024 * 1024),
   BODY_LIMIT_BUNDLE: bytes.default(5 * 1024 * 1024),
   BODY_LIMIT_BULK: bytes.default(64 * 1024 * 1024),
+  /** How long a catalog read of the write path is kept in a process; changes through another process are seen within it. */
+  SLUICE_CATALOG_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   SLUICE_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   EMBEDDING_URL: z.url({ message: 'must be an http(s) URL of an OpenAI-compatible embeddings endpoint' }).optional(),
   EMBEDDING_MODEL: z.string().min(1).optional(),

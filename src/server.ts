@@ -27,7 +27,7 @@ async function main(): Promise<void> {
 
   await ensureIndexes(store);
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const services = createServices(store, { client, taskQueue: config.TEMPORAL_TASK_QUEUE });
+  const services = createServices(store, { client, taskQueue: config.TEMPORAL_TASK_QUEUE }, undefined, { readCacheMs: config.SLUICE_CATALOG_CACHE_MS });
   await bootstrapAdmin(config, services, logger);
   await bootstrapCatalog(config, services, logger);
   const app = createConfiguredApp(config, store, connection, services, logger);

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     await ensureIndexes(store);
     // Activities start and supersede record workflows (bulk, bundle), so the worker has a client too.
     const client = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
-    const services = createServices(store, { client, taskQueue: config.TEMPORAL_TASK_QUEUE });
+    const services = createServices(store, { client, taskQueue: config.TEMPORAL_TASK_QUEUE }, undefined, { readCacheMs: config.SLUICE_CATALOG_CACHE_MS });
     const activities = createActivities({ store, services, embedder: embedderFromConfig(config) });
     const worker = await Worker.create({ ...workerOptions(config.SLUICE_WORKFLOW_BUNDLE), connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');

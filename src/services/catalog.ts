@@ -7,6 +7,9 @@ import { isDuplicateKey, type PipelineDoc, type ProfileDoc, type RelationshipDef
 import { isDeepStrictEqual } from 'node:util';
 import { BoundedCache } from '../bounded-cache';
 
+/** The catalog read cache's default lifetime (SLUICE_CATALOG_CACHE_MS). */
+export const DEFAULT_READ_CACHE_MS = 1000;
+
 /** Keys that would collide with fixed routes under `/resources/` and `/relationships/`. */
 const RESERVED_KEYS = new Set(['bulk']);
 
@@ -41,13 +44,47 @@ export interface RootProfile {
   lookup: (profileKey: string) => ProfileDefinition | undefined;
 }
 
+export interface CatalogOptions {
+  /**
+   * How long a catalog read serving the write path (a source, a ROOT profile, a relationship type, a
+   * collection's latest pipeline) is kept in this process; 0 reads every time. A change made through this
+   * process drops every kept read at once; a change made through another process is seen here within this
+   * time.
+   */
+  readCacheMs?: number;
+}
+
 /** Sources, profiles, relationship definitions and pipeline definitions, with compiled validators cached. */
 export class CatalogService {
   private readonly compiled = new ProfileCache();
   /** Pipeline revisions by `_id` (a revision never changes once written). */
   private readonly revisions = new BoundedCache<PipelineDefinition>(1000);
+  private readonly reads: BoundedCache<{ value: unknown }>;
+  private readonly readCacheMs: number;
+  /** Bumped by every catalog change: a read that started before a change is not kept. */
+  private generation = 0;
 
-  constructor(private readonly store: Store, private readonly now: () => Date = () => new Date()) {}
+  constructor(private readonly store: Store, private readonly now: () => Date = () => new Date(), opts: CatalogOptions = {}) {
+    this.readCacheMs = opts.readCacheMs ?? DEFAULT_READ_CACHE_MS;
+    this.reads = new BoundedCache(2000, this.readCacheMs);
+  }
+
+  /** A read of the write path, kept for `readCacheMs`. */
+  private async cachedRead<T>(key: string, load: () => Promise<T>): Promise<T> {
+    if (this.readCacheMs <= 0) return load();
+    const hit = this.reads.lookup(key);
+    if (hit) return hit.value as T;
+    const generation = this.generation;
+    const value = await load();
+    if (generation === this.generation) this.reads.store(key, { value });
+    return value;
+  }
+
+  /** Called after every catalog change: nothing read before it is served again. */
+  private changed(): void {
+    this.generation++;
+    this.reads.clear();
+  }
 
   /** Creates or updates a source; `created` tells which. */
   async putSource(key: string, body: SourceBody): Promise<{ created: boolean; changed: boolean; source: Source }> {
@@ -56,6 +93,7 @@ export class CatalogService {
     const doc: SourceDoc = { _id: key, key, type: body.type, ...(body.description !== undefined ? { description: body.description } : {}), createdAt: existing?.createdAt ?? at, updatedAt: at };
     if (existing && existing.type === doc.type && existing.description === doc.description) return { created: false, changed: false, source: sourceOut(existing) };
     await this.store.sources.replaceOne({ _id: key }, doc, { upsert: true });
+    this.changed();
     return { created: !existing, changed: true, source: sourceOut(doc) };
   }
 
@@ -67,7 +105,7 @@ export class CatalogService {
 
   /** The source or a 404. */
   async getSource(key: string): Promise<Source> {
-    const doc = await this.store.sources.findOne({ _id: key });
+    const doc = await this.cachedRead(`source:${key}`, () => this.store.sources.findOne({ _id: key }));
     if (!doc) throw notFound(`source '${key}' does not exist`);
     return sourceOut(doc);
   }
@@ -90,6 +128,7 @@ export class CatalogService {
     if (existing && isDeepStrictEqual(existing.definition, definition)) return { created: false, changed: false, profile: { key, ...definition } };
     const doc: ProfileDoc = { _id, source, key, definition, version: (existing?.version ?? 0) + 1, createdAt: existing?.createdAt ?? at, updatedAt: at };
     await this.store.profiles.replaceOne({ _id }, doc, { upsert: true });
+    this.changed();
     return { created: !existing, changed: true, profile: { key, ...definition } };
   }
 
@@ -120,6 +159,10 @@ export class CatalogService {
    * profiles are read once here so the validator itself stays synchronous and pure.
    */
   async rootProfile(source: string, key: string): Promise<RootProfile> {
+    return this.cachedRead(`root:${source}/${key}`, () => this.loadRootProfile(source, key));
+  }
+
+  private async loadRootProfile(source: string, key: string): Promise<RootProfile> {
     const doc = await this.profileDoc(source, key);
     if (!doc) throw notFound(`resource type '${key}' does not exist in source '${source}'`);
     const definition = doc.definition as ProfileDefinition;
@@ -148,6 +191,7 @@ export class CatalogService {
     if (existing && isDeepStrictEqual(existing.definition, definition)) return { created: false, changed: false, definition: { key, ...definition } };
     const doc: RelationshipDefinitionDoc = { _id, source, key, definition, version: (existing?.version ?? 0) + 1, createdAt: existing?.createdAt ?? at, updatedAt: at };
     await this.store.relationshipDefinitions.replaceOne({ _id }, doc, { upsert: true });
+    this.changed();
     return { created: !existing, changed: true, definition: { key, ...definition } };
   }
 
@@ -166,6 +210,10 @@ export class CatalogService {
 
   /** A relationship definition with the compiled validator of its properties. */
   async relationshipType(source: string, key: string): Promise<{ definition: RelationshipDefinition; compiled: CompiledProfile }> {
+    return this.cachedRead(`rel:${source}/${key}`, () => this.loadRelationshipType(source, key));
+  }
+
+  private async loadRelationshipType(source: string, key: string): Promise<{ definition: RelationshipDefinition; compiled: CompiledProfile }> {
     const doc = await this.store.relationshipDefinitions.findOne({ _id: `${source}/${key}` });
     if (!doc) throw notFound(`relationship type '${key}' does not exist in source '${source}'`);
     const definition = doc.definition as RelationshipDefinition;
@@ -190,6 +238,7 @@ export class CatalogService {
       const doc: PipelineDoc = { _id: `${source}/${collectionKey}.${revision}`, source, collectionKey, revision, steps, createdAt: this.now().toISOString() };
       try {
         await this.store.pipelines.insertOne(doc);
+        this.changed();
         return { created: true, pipeline: pipelineOut(doc) };
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
@@ -205,8 +254,10 @@ export class CatalogService {
   /** The latest (or a given) revision of a collection's pipeline; undefined when none was ever defined. */
   async pipeline(source: string, collectionKey: string, revision?: number): Promise<PipelineDefinition | undefined> {
     if (revision === undefined) {
-      const latest = await this.latestPipelineDoc(source, collectionKey);
-      return latest ? pipelineOut(latest) : undefined;
+      return this.cachedRead(`pipeline:${source}/${collectionKey}`, async () => {
+        const latest = await this.latestPipelineDoc(source, collectionKey);
+        return latest ? pipelineOut(latest) : undefined;
+      });
     }
     // A revision never changes once written: every step of every execution reads it, so it is kept.
     const _id = `${source}/${collectionKey}.${revision}`;

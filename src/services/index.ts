@@ -4,7 +4,7 @@ import { RecordLocks } from '../store/record-lock';
 import { ApiKeyService } from './api-keys';
 import { BulkService } from './bulk';
 import { BundleService } from './bundle';
-import { CatalogService } from './catalog';
+import { CatalogService, type CatalogOptions } from './catalog';
 import { PipelineService } from './pipelines';
 import { PurgeService } from './purge';
 import { RelationshipService } from './relationships';
@@ -25,8 +25,8 @@ export interface Services {
 }
 
 /** Wires the services over one store and one Temporal client; `now` is injectable for tests. */
-export function createServices(store: Store, temporal: { client: Client; taskQueue: string }, now: () => Date = () => new Date()): Services {
-  const catalog = new CatalogService(store, now);
+export function createServices(store: Store, temporal: { client: Client; taskQueue: string }, now: () => Date = () => new Date(), catalogOptions: CatalogOptions = {}): Services {
+  const catalog = new CatalogService(store, now, catalogOptions);
   const tasks = new TaskService(store, now);
   const locks = new RecordLocks(store, now);
   const pipelines = new PipelineService(store, catalog, temporal, now);

@@ -342,3 +342,42 @@ describe('pipelines', () => {
     expect(await api.store.pipelines.countDocuments({})).toBe(before);
   });
 });
+
+describe('the catalog read cache', () => {
+  const v1 = { type: 'ROOT' as const, properties: { a: { type: 'string' as const } } };
+  const v2 = { type: 'ROOT' as const, properties: { a: { type: 'string' as const }, b: { type: 'string' as const, rules: { required: true } } } };
+
+  test('a change is seen at once by the process that made it, and by another within the cache time', async () => {
+    // Two catalogs over one database stand for two API processes.
+    const here = new CatalogService(api.store, undefined, { readCacheMs: 60_000 });
+    const there = new CatalogService(api.store, undefined, { readCacheMs: 400 });
+    await here.putProfile('demo', 'cached', v1);
+    expect((await there.rootProfile('demo', 'cached')).definition).toEqual(v1);
+    expect((await here.rootProfile('demo', 'cached')).definition).toEqual(v1);
+
+    await here.putProfile('demo', 'cached', v2);
+    expect((await here.rootProfile('demo', 'cached')).definition).toEqual(v2);
+    // The other process still serves what it read, until its entry expires.
+    expect((await there.rootProfile('demo', 'cached')).definition).toEqual(v1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await there.rootProfile('demo', 'cached')).definition).toEqual(v2);
+  });
+
+  test('with a cache time of 0 every read goes to the database', async () => {
+    const writer = new CatalogService(api.store);
+    const reader = new CatalogService(api.store, undefined, { readCacheMs: 0 });
+    await writer.putProfile('demo', 'uncached', v1);
+    expect((await reader.rootProfile('demo', 'uncached')).definition).toEqual(v1);
+    await writer.putProfile('demo', 'uncached', v2);
+    expect((await reader.rootProfile('demo', 'uncached')).definition).toEqual(v2);
+  });
+
+  test('a new pipeline revision is used by the next write through the same process', async () => {
+    expect((await api.request('PUT', `${P}/cachepipe`, { body: v1 })).status).toBe(201);
+    const first = await api.request('POST', `${R}/cachepipe`, { body: { data: { a: 'x' } } });
+    expect({ status: first.status, outcome: first.body.status }).toEqual({ status: 201, outcome: 'PERSISTED' });
+    expect((await api.request('PUT', pipelineOf('cachepipe'), { body: { steps: [{ type: 'HUMAN_REVIEW', config: {} }] } })).status).toBe(201);
+    const second = await api.request('POST', `${R}/cachepipe`, { body: { data: { a: 'y' } } });
+    expect({ status: second.status, outcome: second.body.status }).toEqual({ status: 202, outcome: 'ACCEPTED' });
+  });
+});

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       BODY_LIMIT_SINGLE: 1024 * 1024,
       BODY_LIMIT_BUNDLE: 5 * 1024 * 1024,
       BODY_LIMIT_BULK: 64 * 1024 * 1024,
+      SLUICE_CATALOG_CACHE_MS: 1000,
     });
   });
 
@@ -65,6 +66,7 @@ describe('loadConfig', () => {
     ['SLUICE_ADMIN_KEY too short', { SLUICE_ADMIN_KEY: 'short' }, 'SLUICE_ADMIN_KEY'],
     ['BODY_LIMIT_SINGLE zero', { BODY_LIMIT_SINGLE: '0' }, 'BODY_LIMIT_SINGLE'],
     ['BODY_LIMIT_BULK not a number', { BODY_LIMIT_BULK: '64mb' }, 'BODY_LIMIT_BULK'],
+    ['SLUICE_CATALOG_CACHE_MS negative', { SLUICE_CATALOG_CACHE_MS: '-1' }, 'SLUICE_CATALOG_CACHE_MS'],
     ['EMBEDDING_URL that is not a URL', { EMBEDDING_URL: 'embeddings please' }, 'EMBEDDING_URL'],
   ])('%s → ConfigError naming the variable', (_name, env, variable) => {
     const message = configError(env);
