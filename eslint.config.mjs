@@ -2,7 +2,7 @@
 // the workflow sandbox (no Node built-ins, no database or HTTP libraries in workflows/).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.local/**', '.data/**', 'coverage/**', 'scripts/**', 'jest.config.js', 'eslint.config.mjs'] },
@@ -12,6 +12,8 @@ export default tseslint.config(
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     plugins: { 'import-x': importX },
+    // Resolves packages through their `exports` maps (lru-cache has no `main`); no legacy resolver package needed.
+    settings: { 'import-x/resolver-next': [createNodeResolver()] },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
