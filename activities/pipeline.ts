@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PredicateContext } from '../src/predicate';
 import { parseDuration } from '../src/pipeline/duration';
@@ -20,6 +21,15 @@ const OPEN_STEP = new Set(['PENDING', 'IN_PROGRESS', 'IN_REVIEW']);
 export const RECEIPT_FOR: Record<ExecutionStatus, ReceiptStatus> = {
   IN_PROGRESS: 'PENDING', IN_REVIEW: 'PENDING', SUCCESSFUL: 'SUCCESS', DROPPED: 'SUCCESS', ERROR: 'FAILURE', CANCELLED: 'CANCELLED',
 };
+
+/** Heartbeats when running as an activity (a direct call, as in a test, has no activity context). */
+function heartbeat(details: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    // not inside an activity
+  }
+}
 
 export type StepOutcome = { outcome: 'DONE' | 'FAIL' } | { outcome: 'REVIEW'; reviewTimeoutMs?: number; onTimeout?: 'APPROVE' | 'REJECT' };
 
@@ -108,6 +118,65 @@ export function createPipelineActivities(deps: ActivityDeps) {
     return 'ERROR';
   }
 
+  /** Runs one step of a loaded execution on its working copy and records its status; a step already run returns its recorded outcome. */
+  async function stepOnce(doc: ExecutionDoc, index: number): Promise<StepOutcome> {
+    const executionId = doc._id;
+    const steps = await stepsOf(doc);
+    const step = steps[index];
+    const recorded = doc.steps[index];
+    if (!step || !recorded) throw ApplicationFailure.create({ type: 'InvalidOperation', message: `execution ${executionId} has no step ${index}`, nonRetryable: true });
+    const review = (): StepOutcome => {
+      const cfg = step.type === 'HUMAN_REVIEW' ? step.config : undefined;
+      return { outcome: 'REVIEW', ...(cfg?.timeout ? { reviewTimeoutMs: parseDuration(cfg.timeout) } : {}), ...(cfg?.onTimeout ? { onTimeout: cfg.onTimeout } : {}) };
+    };
+    if (TERMINAL.includes(doc.status)) return (await resync(doc), { outcome: 'FAIL' });
+    if (recorded.status === 'PROCESSED' || recorded.status === 'NOT_TRIGGERED') return (await resync(doc), { outcome: 'DONE' });
+    if (recorded.status === 'IN_REVIEW') return (await resync(doc), review());
+    if (recorded.status === 'ERROR') return (await resync(doc), { outcome: 'FAIL' });
+
+    const at = now().toISOString();
+    const body = doc.processedOperation;
+    const ctx = context(doc, body);
+    const setStep = (s: ExecutionStep): Record<string, unknown> => ({ [`steps.${index}`]: s });
+    if (!stepTriggered(step, ctx)) {
+      await update(doc, doc.status, setStep({ type: step.type, status: 'NOT_TRIGGERED', processedAt: at }));
+      return { outcome: 'DONE' };
+    }
+    switch (step.type) {
+      case 'NORMALIZER':
+      case 'SEGMENTER':
+      case 'VECTORIZER': {
+        const out = step.type === 'NORMALIZER' ? normalize(step.config, body.data)
+          : step.type === 'SEGMENTER' ? segment(step.config, body.data)
+          : await vectorize(step.config, body.data, embedder);
+        await update(doc, 'IN_PROGRESS', {
+          ...setStep({ type: step.type, status: 'PROCESSED', processedAt: at, ...(out.issues.length ? { issues: out.issues } : {}) }),
+          processedOperation: { ...body, data: out.data },
+        });
+        return { outcome: 'DONE' };
+      }
+      case 'VALIDATOR': {
+        const { failures } = runValidator(step.config, ctx);
+        const issues = failures.map((f) => ({ path: f.rule, message: `${f.message} (${f.onFailure})` }));
+        const verdict = validatorOutcome(failures);
+        if (verdict === 'FAIL') {
+          const error = { message: 'data-quality validation failed', details: issues };
+          await update(doc, 'ERROR', setStep({ type: step.type, status: 'ERROR', processedAt: at, error }), error);
+          return { outcome: 'FAIL' };
+        }
+        if (verdict === 'REVIEW') {
+          await update(doc, 'IN_REVIEW', setStep({ type: step.type, status: 'IN_REVIEW', issues }));
+          return review();
+        }
+        await update(doc, 'IN_PROGRESS', setStep({ type: step.type, status: 'PROCESSED', processedAt: at, ...(issues.length ? { issues } : {}) }));
+        return { outcome: 'DONE' };
+      }
+      case 'HUMAN_REVIEW':
+        await update(doc, 'IN_REVIEW', setStep({ type: step.type, status: 'IN_REVIEW' }));
+        return review();
+    }
+  }
+
   return {
     /** The summary and search attributes of an execution's workflow (ids only; no record data). */
     async describeExecution(executionId: string): Promise<ExecutionSummary> {
@@ -124,61 +193,24 @@ export function createPipelineActivities(deps: ActivityDeps) {
 
     /** Runs one step on the working copy and records its status; a retry returns the recorded outcome. */
     async runStep(executionId: string, index: number): Promise<StepOutcome> {
-      const doc = await load(executionId);
-      const steps = await stepsOf(doc);
-      const step = steps[index];
-      const recorded = doc.steps[index];
-      if (!step || !recorded) throw ApplicationFailure.create({ type: 'InvalidOperation', message: `execution ${executionId} has no step ${index}`, nonRetryable: true });
-      const review = (): StepOutcome => {
-        const cfg = step.type === 'HUMAN_REVIEW' ? step.config : undefined;
-        return { outcome: 'REVIEW', ...(cfg?.timeout ? { reviewTimeoutMs: parseDuration(cfg.timeout) } : {}), ...(cfg?.onTimeout ? { onTimeout: cfg.onTimeout } : {}) };
-      };
-      if (TERMINAL.includes(doc.status)) return (await resync(doc), { outcome: 'FAIL' });
-      if (recorded.status === 'PROCESSED' || recorded.status === 'NOT_TRIGGERED') return (await resync(doc), { outcome: 'DONE' });
-      if (recorded.status === 'IN_REVIEW') return (await resync(doc), review());
-      if (recorded.status === 'ERROR') return (await resync(doc), { outcome: 'FAIL' });
+      return stepOnce(await load(executionId), index);
+    },
 
-      const at = now().toISOString();
-      const body = doc.processedOperation;
-      const ctx = context(doc, body);
-      const setStep = (s: ExecutionStep): Record<string, unknown> => ({ [`steps.${index}`]: s });
-      if (!stepTriggered(step, ctx)) {
-        await update(doc, doc.status, setStep({ type: step.type, status: 'NOT_TRIGGERED', processedAt: at }));
-        return { outcome: 'DONE' };
+    /**
+     * Runs the steps from `from` on, one after the other, until one fails or waits for a reviewer, or all
+     * are done; says which step it stopped at. Each step is recorded as runStep records it, so a retry
+     * carries on where the lost attempt stopped.
+     */
+    async runSteps(executionId: string, from: number): Promise<StepOutcome & { index: number }> {
+      let doc = await load(executionId);
+      if (TERMINAL.includes(doc.status)) return (await resync(doc), { outcome: 'FAIL', index: from });
+      for (let index = from; index < doc.steps.length; index++) {
+        const out = await stepOnce(doc, index);
+        if (out.outcome !== 'DONE' || index + 1 >= doc.steps.length) return { ...out, index };
+        heartbeat(index);
+        doc = await load(executionId);
       }
-      switch (step.type) {
-        case 'NORMALIZER':
-        case 'SEGMENTER':
-        case 'VECTORIZER': {
-          const out = step.type === 'NORMALIZER' ? normalize(step.config, body.data)
-            : step.type === 'SEGMENTER' ? segment(step.config, body.data)
-            : await vectorize(step.config, body.data, embedder);
-          await update(doc, 'IN_PROGRESS', {
-            ...setStep({ type: step.type, status: 'PROCESSED', processedAt: at, ...(out.issues.length ? { issues: out.issues } : {}) }),
-            processedOperation: { ...body, data: out.data },
-          });
-          return { outcome: 'DONE' };
-        }
-        case 'VALIDATOR': {
-          const { failures } = runValidator(step.config, ctx);
-          const issues = failures.map((f) => ({ path: f.rule, message: `${f.message} (${f.onFailure})` }));
-          const verdict = validatorOutcome(failures);
-          if (verdict === 'FAIL') {
-            const error = { message: 'data-quality validation failed', details: issues };
-            await update(doc, 'ERROR', setStep({ type: step.type, status: 'ERROR', processedAt: at, error }), error);
-            return { outcome: 'FAIL' };
-          }
-          if (verdict === 'REVIEW') {
-            await update(doc, 'IN_REVIEW', setStep({ type: step.type, status: 'IN_REVIEW', issues }));
-            return review();
-          }
-          await update(doc, 'IN_PROGRESS', setStep({ type: step.type, status: 'PROCESSED', processedAt: at, ...(issues.length ? { issues } : {}) }));
-          return { outcome: 'DONE' };
-        }
-        case 'HUMAN_REVIEW':
-          await update(doc, 'IN_REVIEW', setStep({ type: step.type, status: 'IN_REVIEW' }));
-          return review();
-      }
+      return { outcome: 'DONE', index: doc.steps.length - 1 };
     },
 
     /** An APPROVE decision: the review step is PROCESSED with its decision and the execution goes on. */

@@ -6,6 +6,12 @@ export interface ExecutionRef {
   executionId: string;
   /** What the child workflow is started with (ids only); absent, the record's workflow asks describeExecution. */
   summary?: ExecutionSummary;
+  /**
+   * No step of its pipeline can wait for a reviewer and it belongs to no bundle: the record's workflow runs
+   * it itself (its steps, then its commit) instead of starting an execution workflow, and nothing ever
+   * signals it.
+   */
+  inline?: boolean;
 }
 
 /** The static summary and search attributes of an execution's workflow: ids, never record data. */

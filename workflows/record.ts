@@ -13,6 +13,14 @@ const acts = proxyActivities<Activities>({
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
 });
 
+// An inline execution's steps run in one activity that heartbeats after each step: a lost worker is noticed
+// as soon as with one activity per step, and a retry goes on from the last recorded step.
+const stepActs = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+
 export interface RecordWorkflowInput {
   recordKey: string;
   pending?: ExecutionRef;
@@ -62,41 +70,7 @@ export async function recordWorkflow(input: RecordWorkflowInput): Promise<void> 
       const current = { executionId: ref.executionId, superseded: false };
       running = current;
       try {
-        // The API sends the summary with the execution; an older hand-off without it is described from MongoDB.
-        const summary = ref.summary ?? (await acts.describeExecution(ref.executionId));
-        if (current.superseded) throw new CancelledFailure('superseded before its child started');
-        // The child is started outside any cancellable scope and cancelled only once it has started: a cancel
-        // sent while the start is in flight is lost (RequestCancelExternal fails on a workflow not yet started).
-        const child = await CancellationScope.nonCancellable(() =>
-          startChild(pipelineExecutionWorkflow, {
-            workflowId: executionWorkflowId(ref.executionId),
-            args: [ref],
-            typedSearchAttributes: [
-              { key: SA_KEYS.source, value: summary.source },
-              { key: SA_KEYS.recordType, value: summary.type },
-              { key: SA_KEYS.recordId, value: summary.id },
-              { key: SA_KEYS.taskId, value: summary.taskId },
-              { key: SA_KEYS.action, value: summary.action },
-              { key: SA_KEYS.targetType, value: summary.targetType },
-              { key: SA_KEYS.status, value: 'IN_PROGRESS' },
-            ],
-            staticSummary: summary.summary,
-            cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
-            parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-          }),
-        );
-        let ended = false;
-        // Settles to the child's failure, if any, so that no rejection waits unhandled meanwhile.
-        const result = child.result().then(() => undefined, (err: unknown) => err).finally(() => (ended = true));
-        await condition(() => ended || current.superseded);
-        if (!ended) {
-          // A newer request: the child cleans up (CANCELLED) and ends; this waits for it.
-          await getExternalWorkflowHandle(child.workflowId, child.firstExecutionRunId).cancel().catch((err: unknown) => {
-            log.info('execution ended before its cancel request', { executionId: ref.executionId, error: String(err) });
-          });
-        }
-        const failure = await result;
-        if (failure !== undefined) throw failure;
+        if (!(ref.inline && (await runInline(ref.executionId, current)))) await runChild(ref, current);
       } catch (err) {
         if (isCancellation(err)) {
           // Superseded before the child started: nobody else closes the execution. After a child's own
@@ -118,4 +92,69 @@ export async function recordWorkflow(input: RecordWorkflowInput): Promise<void> 
     if (toCancel.length === 0 && allHandlersFinished()) return;
     await condition(() => pending !== undefined || toCancel.length > 0 || allHandlersFinished());
   }
+}
+
+/**
+ * Runs an execution in its own child workflow (an execution that may wait for a reviewer, or belongs to a
+ * bundle); a newer request cancels the child, and this waits until it has cleaned up.
+ */
+async function runChild(ref: ExecutionRef, current: { superseded: boolean }): Promise<void> {
+  // The API sends the summary with the execution; an older hand-off without it is described from MongoDB.
+  const summary = ref.summary ?? (await acts.describeExecution(ref.executionId));
+  if (current.superseded) throw new CancelledFailure('superseded before its child started');
+  // The child is started outside any cancellable scope and cancelled only once it has started: a cancel
+  // sent while the start is in flight is lost (RequestCancelExternal fails on a workflow not yet started).
+  const child = await CancellationScope.nonCancellable(() =>
+    startChild(pipelineExecutionWorkflow, {
+      workflowId: executionWorkflowId(ref.executionId),
+      args: [ref],
+      typedSearchAttributes: [
+        { key: SA_KEYS.source, value: summary.source },
+        { key: SA_KEYS.recordType, value: summary.type },
+        { key: SA_KEYS.recordId, value: summary.id },
+        { key: SA_KEYS.taskId, value: summary.taskId },
+        { key: SA_KEYS.action, value: summary.action },
+        { key: SA_KEYS.targetType, value: summary.targetType },
+        { key: SA_KEYS.status, value: 'IN_PROGRESS' },
+      ],
+      staticSummary: summary.summary,
+      cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    }),
+  );
+  let ended = false;
+  // Settles to the child's failure, if any, so that no rejection waits unhandled meanwhile.
+  const result = child.result().then(() => undefined, (err: unknown) => err).finally(() => (ended = true));
+  await condition(() => ended || current.superseded);
+  if (!ended) {
+    // A newer request: the child cleans up (CANCELLED) and ends; this waits for it.
+    await getExternalWorkflowHandle(child.workflowId, child.firstExecutionRunId).cancel().catch((err: unknown) => {
+      log.info('execution ended before its cancel request', { executionId: ref.executionId, error: String(err) });
+    });
+  }
+  const failure = await result;
+  if (failure !== undefined) throw failure;
+}
+
+/**
+ * Runs an execution whose steps never wait for a reviewer here, without a workflow of its own: its steps in
+ * one activity, then its commit. A newer request that arrives meanwhile lets the running activity finish
+ * (steps are recorded one by one, the commit is never cut in half) and ends the execution CANCELLED before
+ * its commit. False when a step unexpectedly waits for review: the execution then goes on in a child.
+ */
+async function runInline(executionId: string, current: { superseded: boolean }): Promise<boolean> {
+  // Nothing here is cut short, not even by a cancel of this workflow: its writes are the execution's only ones.
+  return CancellationScope.nonCancellable(async () => {
+    try {
+      const steps = await stepActs.runSteps(executionId, 0);
+      if (steps.outcome === 'REVIEW') return false;
+      if (steps.outcome === 'FAIL') return true;
+      if (current.superseded) await acts.finish(executionId, 'CANCELLED', {});
+      else await acts.commit(executionId);
+    } catch (err) {
+      log.warn('inline execution failed', { executionId, error: String(err) });
+      await acts.finish(executionId, 'ERROR', { error: err instanceof Error ? err.message : String(err) });
+    }
+    return true;
+  });
 }

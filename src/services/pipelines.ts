@@ -6,6 +6,7 @@ import { newId, newTaskId } from '../ids';
 import type { PredicateContext } from '../predicate';
 import { pipelineTriggered } from '../pipeline/trigger';
 import type { DecisionBody } from '../schemas/decision';
+import type { Step } from '../schemas/pipeline';
 import { findOfSource, isDuplicateKey, receiptSet, type Action, type Decision, type ExecutionDoc, type ExecutionStatus, type OperationBody, type ReceiptPatch, type Store, type TargetType } from '../store/db';
 import { enqueueSignal, decisionSignal, executionSummary, executionWorkflowId, recordWorkflowId, SA_KEYS, supersedeUpdate } from '../../workflows/messages';
 import { recordWorkflow } from '../../workflows/record';
@@ -117,7 +118,11 @@ export class PipelineService {
         taskQueue: this.temporal.taskQueue,
         args: [{ recordKey: key }],
         signal: enqueueSignal,
-        signalArgs: [{ executionId, summary: executionSummary({ source: input.source, type: input.type, id: input.id, taskId, action: input.action, targetType: input.targetType, pipelineDefinitionId: input.pipeline.id }) }],
+        signalArgs: [{
+          executionId,
+          summary: executionSummary({ source: input.source, type: input.type, id: input.id, taskId, action: input.action, targetType: input.targetType, pipelineDefinitionId: input.pipeline.id }),
+          ...(!input.bundleId && !canWaitForReview(input.pipeline.steps) ? { inline: true } : {}),
+        }],
         typedSearchAttributes: [
           { key: SA_KEYS.source, value: input.source },
           { key: SA_KEYS.recordType, value: input.type },
@@ -169,4 +174,9 @@ export class PipelineService {
     }
     return decision;
   }
+}
+
+/** Whether a step of these can send an execution to review: a HUMAN_REVIEW step, or a validator rule whose failure does. */
+export function canWaitForReview(steps: Step[]): boolean {
+  return steps.some((s) => s.type === 'HUMAN_REVIEW' || (s.type === 'VALIDATOR' && s.config.rules.some((r) => r.onFailure === 'REVIEW')));
 }

@@ -197,6 +197,31 @@ describe('supersession (SPEC §5)', () => {
     expect(stored.body.data).toEqual(survivorExec.body.operation.body.data);
   }, 180_000);
 
+  test('20 concurrent PUTs through a pipeline without review (run inside the record workflow): no commit lost, none twice, the last one stored', async () => {
+    await setPipeline('office', [{ type: 'NORMALIZER', config: { properties: [{ property: 'data.name', trim: true }] } }]);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => api.request('PUT', `${S}/resources/office/inline-race`, { body: { data: { name: `  Office ${i}  ` } } })));
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(202));
+    const tasks = await waitFor(
+      () => Promise.all(answers.map((a) => task(a.body.taskId))),
+      (ts) => ts.every((t) => t.status !== 'PENDING'),
+      90_000, 'every task to settle',
+    );
+    // Each operation ends SUCCESS (committed in turn) or CANCELLED (superseded by a newer one before its commit).
+    expect(tasks.map((t) => `${t.status}/${t.receipts[0].pipelineExecution.status}`).every((x) => x === 'SUCCESS/SUCCESSFUL' || x === 'CANCELLED/CANCELLED')).toBe(true);
+    const executions = await Promise.all(tasks.map(async (t) => (await api.request('GET', `${S}/pipelines/executions/${t.receipts[0].pipelineExecution.id}?withOperationBody=true`)).body));
+    const successful = executions.filter((e) => e.status === 'SUCCESSFUL');
+    expect(successful.length).toBeGreaterThanOrEqual(1);
+    // Inline executions have no workflow of their own.
+    await expect(api.client.workflow.getHandle(executionWorkflowId(successful[0].id)).describe()).rejects.toThrow();
+    const stored = (await api.request('GET', `${S}/resources/office/inline-race`)).body;
+    // One version per successful commit: none lost, none written twice; the stored one is the last committed.
+    expect(stored.meta.versionId).toBe(String(successful.length));
+    const last = successful.reduce((a, b) => (a.updatedAt >= b.updatedAt ? a : b));
+    expect(stored.data).toEqual({ name: last.operation.body.data.name.trim() });
+    expect(await api.store.executions.countDocuments({ recordKey: 'demo:RESOURCE:office:inline-race', status: { $in: ['IN_PROGRESS', 'IN_REVIEW'] } })).toBe(0);
+    await setPipeline('office', []);
+  }, 120_000);
+
   test('a DELETE while in review cancels the execution and deletes the record', async () => {
     await setPipeline('clinic', [{ type: 'HUMAN_REVIEW', trigger: REVIEW_IF_NAME_STARTS_WITH_REVIEW, config: {} }]);
     expect((await api.request('PUT', `${S}/resources/clinic/del-r`, { body: { data: { name: 'Existing' } } })).status).toBe(201);
