@@ -28,6 +28,7 @@ export default tseslint.config(
         patterns: [
           { group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'net', 'os', 'child_process'], message: 'workflows run in the deterministic sandbox: no Node built-ins' },
           { group: ['mongodb', 'express', '@temporalio/client', '@temporalio/worker'], message: 'workflows do I/O only through activities' },
+          { group: ['zod', '**/src/schemas/*'], message: 'the sandbox evaluates every imported module once per workflow run: keep zod out of workflows' },
         ],
       }],
     },

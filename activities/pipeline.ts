@@ -31,6 +31,9 @@ function heartbeat(details: unknown): void {
   }
 }
 
+/** Writes a change of an execution (its status, its receipt, any other fields). */
+type Write = (doc: ExecutionDoc, status: ExecutionStatus, set: Record<string, unknown>, error?: ReceiptPatch['error']) => Promise<void>;
+
 export type StepOutcome = { outcome: 'DONE' | 'FAIL' } | { outcome: 'REVIEW'; reviewTimeoutMs?: number; onTimeout?: 'APPROVE' | 'REJECT' };
 
 /**
@@ -111,15 +114,40 @@ export function createPipelineActivities(deps: ActivityDeps) {
   }
 
   /** Ends an execution in ERROR after its steps, with the error on its last step and on its receipt. */
-  async function failAfterSteps(doc: ExecutionDoc, message: string, details: { path?: string; message: string }[] = []): Promise<'ERROR'> {
+  async function failAfterSteps(doc: ExecutionDoc, message: string, details: { path?: string; message: string }[] = [], staged: Record<string, unknown> = {}): Promise<'ERROR'> {
     const error = { message, details };
     const last = doc.steps.length - 1;
-    await update(doc, 'ERROR', last >= 0 ? { [`steps.${last}`]: { ...doc.steps[last], status: 'ERROR', error } } : {}, error);
+    await update(doc, 'ERROR', { ...staged, ...(last >= 0 ? { [`steps.${last}`]: { ...doc.steps[last], status: 'ERROR', error } } : {}) }, error);
     return 'ERROR';
   }
 
+  /**
+   * Runs the steps not run yet of an execution in memory, for a commit that writes them with its own write
+   * (an execution run inside its record's workflow hands its steps to its commit). Heartbeats after each.
+   * Returns the working copy with the steps' results, the fields to write, and how the steps ended.
+   */
+  async function stepsInMemory(doc: ExecutionDoc): Promise<{ working: ExecutionDoc; set: Record<string, unknown>; status?: ExecutionStatus; error?: ReceiptPatch['error']; outcome: StepOutcome['outcome'] }> {
+    const working: ExecutionDoc = { ...doc, steps: [...doc.steps] };
+    const staged: { set: Record<string, unknown>; status?: ExecutionStatus; error?: ReceiptPatch['error'] } = { set: {} };
+    const stage: Write = async (_doc, status, set, error) => {
+      staged.status = status;
+      Object.assign(staged.set, set);
+      if (error) staged.error = error;
+      for (const [key, value] of Object.entries(set)) {
+        if (key === 'processedOperation') working.processedOperation = value as OperationBody;
+        else if (key.startsWith('steps.')) working.steps[Number(key.slice('steps.'.length))] = value as ExecutionStep;
+      }
+    };
+    for (let index = doc.steps.findIndex((s) => s.status === 'PENDING'); index >= 0 && index < working.steps.length; index++) {
+      const out = await stepOnce(working, index, stage);
+      heartbeat(index);
+      if (out.outcome !== 'DONE') return { working, ...staged, outcome: out.outcome };
+    }
+    return { working, ...staged, outcome: 'DONE' };
+  }
+
   /** Runs one step of a loaded execution on its working copy and records its status; a step already run returns its recorded outcome. */
-  async function stepOnce(doc: ExecutionDoc, index: number): Promise<StepOutcome> {
+  async function stepOnce(doc: ExecutionDoc, index: number, write: Write = update): Promise<StepOutcome> {
     const executionId = doc._id;
     const steps = await stepsOf(doc);
     const step = steps[index];
@@ -139,7 +167,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
     const ctx = context(doc, body);
     const setStep = (s: ExecutionStep): Record<string, unknown> => ({ [`steps.${index}`]: s });
     if (!stepTriggered(step, ctx)) {
-      await update(doc, doc.status, setStep({ type: step.type, status: 'NOT_TRIGGERED', processedAt: at }));
+      await write(doc, doc.status, setStep({ type: step.type, status: 'NOT_TRIGGERED', processedAt: at }));
       return { outcome: 'DONE' };
     }
     switch (step.type) {
@@ -149,7 +177,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
         const out = step.type === 'NORMALIZER' ? normalize(step.config, body.data)
           : step.type === 'SEGMENTER' ? segment(step.config, body.data)
           : await vectorize(step.config, body.data, embedder);
-        await update(doc, 'IN_PROGRESS', {
+        await write(doc, 'IN_PROGRESS', {
           ...setStep({ type: step.type, status: 'PROCESSED', processedAt: at, ...(out.issues.length ? { issues: out.issues } : {}) }),
           processedOperation: { ...body, data: out.data },
         });
@@ -161,18 +189,18 @@ export function createPipelineActivities(deps: ActivityDeps) {
         const verdict = validatorOutcome(failures);
         if (verdict === 'FAIL') {
           const error = { message: 'data-quality validation failed', details: issues };
-          await update(doc, 'ERROR', setStep({ type: step.type, status: 'ERROR', processedAt: at, error }), error);
+          await write(doc, 'ERROR', setStep({ type: step.type, status: 'ERROR', processedAt: at, error }), error);
           return { outcome: 'FAIL' };
         }
         if (verdict === 'REVIEW') {
-          await update(doc, 'IN_REVIEW', setStep({ type: step.type, status: 'IN_REVIEW', issues }));
+          await write(doc, 'IN_REVIEW', setStep({ type: step.type, status: 'IN_REVIEW', issues }));
           return review();
         }
-        await update(doc, 'IN_PROGRESS', setStep({ type: step.type, status: 'PROCESSED', processedAt: at, ...(issues.length ? { issues } : {}) }));
+        await write(doc, 'IN_PROGRESS', setStep({ type: step.type, status: 'PROCESSED', processedAt: at, ...(issues.length ? { issues } : {}) }));
         return { outcome: 'DONE' };
       }
       case 'HUMAN_REVIEW':
-        await update(doc, 'IN_REVIEW', setStep({ type: step.type, status: 'IN_REVIEW' }));
+        await write(doc, 'IN_REVIEW', setStep({ type: step.type, status: 'IN_REVIEW' }));
         return review();
     }
   }
@@ -196,23 +224,6 @@ export function createPipelineActivities(deps: ActivityDeps) {
       return stepOnce(await load(executionId), index);
     },
 
-    /**
-     * Runs the steps from `from` on, one after the other, until one fails or waits for a reviewer, or all
-     * are done; says which step it stopped at. Each step is recorded as runStep records it, so a retry
-     * carries on where the lost attempt stopped.
-     */
-    async runSteps(executionId: string, from: number): Promise<StepOutcome & { index: number }> {
-      let doc = await load(executionId);
-      if (TERMINAL.includes(doc.status)) return (await resync(doc), { outcome: 'FAIL', index: from });
-      for (let index = from; index < doc.steps.length; index++) {
-        const out = await stepOnce(doc, index);
-        if (out.outcome !== 'DONE' || index + 1 >= doc.steps.length) return { ...out, index };
-        heartbeat(index);
-        doc = await load(executionId);
-      }
-      return { outcome: 'DONE', index: doc.steps.length - 1 };
-    },
-
     /** An APPROVE decision: the review step is PROCESSED with its decision and the execution goes on. */
     async approveStep(executionId: string, index: number, decision: Decision): Promise<void> {
       const doc = await load(executionId);
@@ -232,16 +243,26 @@ export function createPipelineActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Validates the processed record against its profile once more and persists it under the record's lock;
-     * the write carries the execution id, so a retry after a crash finds it done.
+     * Runs the steps not run yet (none, after an execution workflow ran them one by one), validates the
+     * processed record against its profile once more and persists it under the record's lock; the write
+     * carries the execution id, so a retry after a crash finds it done.
      */
     async commit(executionId: string): Promise<ExecutionStatus> {
-      const doc = await load(executionId);
-      if (TERMINAL.includes(doc.status)) return resync(doc);
+      const loaded = await load(executionId);
+      if (TERMINAL.includes(loaded.status)) return resync(loaded);
+      // Steps not run yet (an execution run inside its record's workflow leaves them to its commit) run here,
+      // and their results are written with the commit's own write: a retry runs them again.
+      const steps = loaded.steps.some((s) => s.status === 'PENDING') ? await stepsInMemory(loaded) : undefined;
+      if (steps && steps.outcome !== 'DONE') {
+        await update(loaded, steps.status ?? 'ERROR', steps.set, steps.error);
+        return steps.status ?? 'ERROR';
+      }
+      const doc = steps?.working ?? loaded;
+      const staged = steps?.set ?? {};
       const { target, action } = doc.operation;
       const body = doc.processedOperation;
       const at = now().toISOString();
-      const fail = (message: string, details?: { path?: string; message: string }[]): Promise<ExecutionStatus> => failAfterSteps(doc, message, details);
+      const fail = (message: string, details?: { path?: string; message: string }[]): Promise<ExecutionStatus> => failAfterSteps(doc, message, details, staged);
       const violations = await finalViolations(doc);
       if (violations.length) return fail('profile validation failed after the last step', violations);
       if (target.targetType === 'RESOURCE') {
@@ -273,7 +294,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
         });
         if (outcome !== 'done') return fail(outcome);
       }
-      await update(doc, 'SUCCESSFUL');
+      await update(doc, 'SUCCESSFUL', staged);
       return 'SUCCESSFUL';
     },
 

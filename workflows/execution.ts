@@ -3,10 +3,10 @@ import {
   workflowInfo, ActivityCancellationType,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { DecisionSignalSchema } from '../src/schemas/decision';
 import type { Decision, ExecutionStatus } from '../src/store/db';
 import { bundleOpSignal, bundleOutcomeSignal, bundleWorkflowId, type BundleOpReport, type BundleOutcome } from './bundle';
 import { decisionSignal, SA_KEYS, type ExecutionRef } from './messages';
+import { parseDecisionSignal } from './decision-signal';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -38,12 +38,12 @@ export async function pipelineExecutionWorkflow(ref: ExecutionRef): Promise<Exec
   const decisions: Decision[] = [];
   const malformed: string[] = [];
   setHandler(decisionSignal, (raw: unknown) => {
-    const parsed = DecisionSignalSchema.safeParse(raw);
-    if (!parsed.success) {
-      malformed.push(parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; '));
+    const parsed = parseDecisionSignal(raw);
+    if (!parsed.ok) {
+      malformed.push(parsed.problems.join('; '));
       return;
     }
-    const d = parsed.data;
+    const d = parsed.value;
     decisions.push({
       id: d.id ?? uuid4(),
       action: d.action,

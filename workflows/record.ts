@@ -13,9 +13,9 @@ const acts = proxyActivities<Activities>({
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
 });
 
-// An inline execution's steps run in one activity that heartbeats after each step: a lost worker is noticed
-// as soon as with one activity per step, and a retry goes on from the last recorded step.
-const stepActs = proxyActivities<Activities>({
+// An inline execution's steps and commit run in one activity that heartbeats after each step: a lost worker
+// is noticed as soon as with one activity per step.
+const commitActs = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
@@ -137,24 +137,21 @@ async function runChild(ref: ExecutionRef, current: { superseded: boolean }): Pr
 }
 
 /**
- * Runs an execution whose steps never wait for a reviewer here, without a workflow of its own: its steps in
- * one activity, then its commit. A newer request that arrives meanwhile lets the running activity finish
- * (steps are recorded one by one, the commit is never cut in half) and ends the execution CANCELLED before
- * its commit. False when a step unexpectedly waits for review: the execution then goes on in a child.
+ * Runs an execution whose steps never wait for a reviewer here, without a workflow of its own: one activity
+ * runs its steps and commits (writing steps, record, execution and receipt once). A newer request that comes
+ * meanwhile waits for it, as for any commit, then runs; the record ends as the last request asks. False
+ * when a step unexpectedly waits for review: the execution then goes on in a child.
  */
 async function runInline(executionId: string, current: { superseded: boolean }): Promise<boolean> {
+  if (current.superseded) throw new CancelledFailure('superseded before it started');
   // Nothing here is cut short, not even by a cancel of this workflow: its writes are the execution's only ones.
   return CancellationScope.nonCancellable(async () => {
     try {
-      const steps = await stepActs.runSteps(executionId, 0);
-      if (steps.outcome === 'REVIEW') return false;
-      if (steps.outcome === 'FAIL') return true;
-      if (current.superseded) await acts.finish(executionId, 'CANCELLED', {});
-      else await acts.commit(executionId);
+      return (await commitActs.commit(executionId)) !== 'IN_REVIEW';
     } catch (err) {
       log.warn('inline execution failed', { executionId, error: String(err) });
       await acts.finish(executionId, 'ERROR', { error: err instanceof Error ? err.message : String(err) });
+      return true;
     }
-    return true;
   });
 }
