@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Filter } from 'mongodb';
 import { pageBy } from '../store/paging';
 import { ApiError, notFound } from '../errors';
@@ -8,7 +8,7 @@ import { pipelineTriggered } from '../pipeline/trigger';
 import type { DecisionBody } from '../schemas/decision';
 import type { Step } from '../schemas/pipeline';
 import { findOfSource, isDuplicateKey, receiptSet, type Action, type Decision, type ExecutionDoc, type ExecutionStatus, type OperationBody, type ReceiptPatch, type Store, type TargetType } from '../store/db';
-import { enqueueSignal, decisionSignal, executionSummary, executionWorkflowId, recordWorkflowId, SA_KEYS, supersedeUpdate } from '../../workflows/messages';
+import { enqueueSignal, decisionSignal, executionSummary, executionWorkflowId, recordWorkflowId, SA_KEYS, supersedeUpdate, type ExecutionRef } from '../../workflows/messages';
 import { recordWorkflow } from '../../workflows/record';
 import type { Principal } from './api-keys';
 import type { CatalogService, PipelineDefinition } from './catalog';
@@ -112,25 +112,31 @@ export class PipelineService {
     } catch (err) {
       if (!(input.task && isDuplicateKey(err))) throw err;
     }
+    const ref: ExecutionRef = {
+      executionId,
+      summary: executionSummary({ source: input.source, type: input.type, id: input.id, taskId, action: input.action, targetType: input.targetType, pipelineDefinitionId: input.pipeline.id }),
+      ...(!input.bundleId && !canWaitForReview(input.pipeline.steps) ? { inline: true } : {}),
+    };
+    const options = {
+      workflowId: recordWorkflowId(key),
+      taskQueue: this.temporal.taskQueue,
+      typedSearchAttributes: [
+        { key: SA_KEYS.source, value: input.source },
+        { key: SA_KEYS.recordType, value: input.type },
+        { key: SA_KEYS.recordId, value: input.id },
+        { key: SA_KEYS.targetType, value: input.targetType },
+      ],
+      staticSummary: `Record ${input.targetType.toLowerCase()} ${input.type}/${input.id} of source ${input.source}`,
+    };
     try {
-      await this.temporal.client.workflow.signalWithStart(recordWorkflow, {
-        workflowId: recordWorkflowId(key),
-        taskQueue: this.temporal.taskQueue,
-        args: [{ recordKey: key }],
-        signal: enqueueSignal,
-        signalArgs: [{
-          executionId,
-          summary: executionSummary({ source: input.source, type: input.type, id: input.id, taskId, action: input.action, targetType: input.targetType, pipelineDefinitionId: input.pipeline.id }),
-          ...(!input.bundleId && !canWaitForReview(input.pipeline.steps) ? { inline: true } : {}),
-        }],
-        typedSearchAttributes: [
-          { key: SA_KEYS.source, value: input.source },
-          { key: SA_KEYS.recordType, value: input.type },
-          { key: SA_KEYS.recordId, value: input.id },
-          { key: SA_KEYS.targetType, value: input.targetType },
-        ],
-        staticSummary: `Record ${input.targetType.toLowerCase()} ${input.type}/${input.id} of source ${input.source}`,
-      });
+      try {
+        // Usually no workflow runs for the record: start one with the execution as its input.
+        await this.temporal.client.workflow.start(recordWorkflow, { ...options, args: [{ recordKey: key, pending: ref }] });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        // One runs: hand it the execution, or start a new one if it has just ended (atomically).
+        await this.temporal.client.workflow.signalWithStart(recordWorkflow, { ...options, args: [{ recordKey: key }], signal: enqueueSignal, signalArgs: [ref] });
+      }
     } catch (err) {
       const message = `the workflow service did not take the operation: ${(err as Error).message}`;
       const receiptPatch: ReceiptPatch = { status: 'FAILURE', executionStatus: 'ERROR', completedAt: at, error: { message } };
