@@ -1,5 +1,5 @@
 // Asynchronous single writes: N `POST /sources/demo/v1/resources/provider` that each trigger one NORMALIZER
-// step (202 ACCEPTED, then a record workflow and an execution workflow run it), until every execution is
+// step (202 ACCEPTED, then the record's workflow runs it: steps and commit in one activity), until every execution is
 // SUCCESSFUL; against N bare Temporal workflows of one no-op activity on the same server.
 // Env: BENCH_PIPELINE_N (1000), BENCH_PIPELINE_CONCURRENCY (32), BENCH_WARMUP_N (20), BENCH_TIMEOUT_SECONDS
 // (600), BENCH_PROFILE=1 profiles even when the target is met, BENCH_PROFILE_N (100) operations in the
@@ -9,7 +9,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { recordKey } from '../src/services/pipelines';
-import { executionWorkflowId, recordWorkflowId } from '../workflows/messages';
+import { recordWorkflowId } from '../workflows/messages';
 import type { BareActivities, bareWorkflow } from './workflows/bare';
 import {
   cpuCell, cpuMeter, cpuProfile, dbCalls, emit, intFromEnv, nowMs, pool, printTable, quietTemporalRuntime, round, runBench,
@@ -205,8 +205,8 @@ async function documentTimeline(sluice: Sluice, taskIds: string[]): Promise<Reco
   const receipts = new Map((await sluice.store.receipts.find({ taskId: { $in: taskIds } }).toArray()).map((r) => [r.taskId, r]));
   const segments: Record<string, number[]> = {
     'request received → execution recorded (API)': [],
-    'execution recorded → NORMALIZER step done (signal-with-start, record workflow, describeExecution, child start, beginExecution, runStep)': [],
-    'NORMALIZER step done → committed SUCCESSFUL (commit activity under the record lock)': [],
+    'execution recorded → NORMALIZER step done (workflow start, queueing, the commit activity runs the step)': [],
+    'NORMALIZER step done → committed SUCCESSFUL (the same activity: validation, write under the record lock)': [],
     'request received → committed (end to end)': [],
   };
   const ms = (iso: string | undefined): number => (iso ? Date.parse(iso) : NaN);
@@ -295,7 +295,6 @@ async function main(): Promise<boolean> {
         return found.filter((h): h is History => h !== undefined);
       };
       breakdown('record workflow:', await fetch(execs.map((e) => recordWorkflowId(e.recordKey))), histories);
-      breakdown('execution workflow:', await fetch(execs.map((e) => executionWorkflowId(e._id))), histories);
       breakdown('bare workflow:', await fetch(sample(bareIds, picks.length)), histories);
       const temporal = Object.fromEntries([...histories].map(([k, v]) => [k, stats(v)]));
       const documents = await documentTimeline(sluice, taskIds);
