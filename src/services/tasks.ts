@@ -80,7 +80,7 @@ export class TaskService {
       _id: `${taskId}:0`, taskId, seq: 0, source: op.source, action: op.action, targetType: op.targetType,
       type: op.type, id: op.id, status: 'SUCCESS', receivedAt: op.receivedAt, completedAt,
     };
-    await this.store.tasks.insertOne({ _id: taskId, source: op.source, kind: 'SINGLE', operationCount: 1, receipt, createdAt: op.receivedAt });
+    await this.store.inserts.tasks.insert({ _id: taskId, source: op.source, kind: 'SINGLE', operationCount: 1, receipt, createdAt: op.receivedAt });
   }
 
   /** Records a persisted operation: its receipt in its bulk or bundle, or a new single task; returns the task id. */

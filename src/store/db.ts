@@ -1,3 +1,4 @@
+import { InsertBatcher } from './insert-batcher';
 import { MongoClient, type Collection, type Db, type Filter } from 'mongodb';
 
 /** Metadata every stored record carries (SPEC §1). */
@@ -249,6 +250,8 @@ export interface Store {
   receipts: Collection<ReceiptDoc>;
   executions: Collection<ExecutionDoc>;
   purges: Collection<PurgeDoc>;
+  /** Inserts of the synchronous write path, group-committed (see InsertBatcher). */
+  inserts: { resources: InsertBatcher<ResourceDoc>; relationships: InsertBatcher<RelationshipDoc>; tasks: InsertBatcher<TaskDoc> };
   close(): Promise<void>;
 }
 
@@ -260,6 +263,11 @@ export async function connectStore(uri: string, dbName: string): Promise<Store> 
   return {
     client,
     db,
+    inserts: {
+      resources: new InsertBatcher(db.collection<ResourceDoc>('resources')),
+      relationships: new InsertBatcher(db.collection<RelationshipDoc>('relationships')),
+      tasks: new InsertBatcher(db.collection<TaskDoc>('tasks')),
+    },
     sources: db.collection('sources'),
     profiles: db.collection('profiles'),
     relationshipDefinitions: db.collection('relationship_definitions'),

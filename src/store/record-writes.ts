@@ -34,7 +34,7 @@ export async function writeResource(store: Store, current: ResourceDoc | null, w
   if (!current) {
     const doc: ResourceDoc = { _id: `${w.source}/${w.type}/${w.id}`, source: w.source, type: w.type, id: w.id, data: w.data, contained: w.contained, meta: firstMeta(w.source, w.meta, w.at), lastWrite: w.writeId };
     try {
-      await store.resources.insertOne(doc);
+      await store.inserts.resources.insert(doc);
     } catch (err) {
       if (isDuplicateKey(err)) throw new ApiError('ALREADY_EXISTS', `resource ${w.type}/${w.id} already exists`);
       throw err;
@@ -67,7 +67,7 @@ export async function writeRelationship(store: Store, current: RelationshipDoc |
   if (!current) {
     const doc: RelationshipDoc = { _id: `${w.source}/${w.type}/${w.id}`, source: w.source, type: w.type, id: w.id, from: w.from, to: w.to, data: w.data, meta: firstMeta(w.source, w.meta, w.at), lastWrite: w.writeId };
     try {
-      await store.relationships.insertOne(doc);
+      await store.inserts.relationships.insert(doc);
     } catch (err) {
       if (isDuplicateKey(err)) throw new ApiError('ALREADY_EXISTS', `relationship ${w.type}/${w.id} already exists`);
       throw err;
