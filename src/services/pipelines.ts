@@ -92,7 +92,7 @@ export class PipelineService {
     const executionId = existing?._id ?? newId();
     const pipelineExecution = { id: executionId, pipelineDefinitionId: input.pipeline.id, status: 'IN_PROGRESS' };
     if (!existing) {
-      await this.store.executions.insertOne({
+      await this.store.inserts.executions.insert({
         _id: executionId, source: input.source, recordKey: key, pipelineDefinitionId: input.pipeline.id, status: 'IN_PROGRESS',
         steps: input.pipeline.steps.map((s) => ({ type: s.type, status: 'PENDING' })),
         operation: { taskId, action: input.action, target: { id: input.id, targetType: input.targetType, type: input.type }, body: input.body },
@@ -103,15 +103,16 @@ export class PipelineService {
         receiptId, ignoredSignals: [], createdAt: at, updatedAt: at,
       });
     }
-    if (!input.task) await this.store.tasks.insertOne({ _id: taskId, source: input.source, kind: 'SINGLE', operationCount: 1, createdAt: input.receivedAt });
-    try {
-      await this.store.receipts.insertOne({
+    // The task and the receipt are independent documents: written together.
+    await Promise.all([
+      input.task ? undefined : this.store.inserts.tasks.insert({ _id: taskId, source: input.source, kind: 'SINGLE', operationCount: 1, createdAt: input.receivedAt }),
+      this.store.inserts.receipts.insert({
         _id: receiptId, taskId, seq: input.task?.seq ?? 0, source: input.source, action: input.action, targetType: input.targetType, type: input.type, id: input.id,
         status: 'PENDING', receivedAt: input.receivedAt, pipelineExecution,
-      });
-    } catch (err) {
-      if (!(input.task && isDuplicateKey(err))) throw err;
-    }
+      }).catch((err: unknown) => {
+        if (!(input.task && isDuplicateKey(err))) throw err;
+      }),
+    ]);
     const ref: ExecutionRef = {
       executionId,
       summary: executionSummary({ source: input.source, type: input.type, id: input.id, taskId, action: input.action, targetType: input.targetType, pipelineDefinitionId: input.pipeline.id }),

@@ -1,4 +1,5 @@
 import { InsertBatcher } from './insert-batcher';
+import { RECORD_LOCKS, type LockDoc } from './record-lock';
 import { MongoClient, type Collection, type Db, type Filter } from 'mongodb';
 
 /** Metadata every stored record carries (SPEC §1). */
@@ -250,8 +251,15 @@ export interface Store {
   receipts: Collection<ReceiptDoc>;
   executions: Collection<ExecutionDoc>;
   purges: Collection<PurgeDoc>;
-  /** Inserts of the synchronous write path, group-committed (see InsertBatcher). */
-  inserts: { resources: InsertBatcher<ResourceDoc>; relationships: InsertBatcher<RelationshipDoc>; tasks: InsertBatcher<TaskDoc> };
+  /** Inserts of the write paths (single writes, hand-offs to pipelines, record locks), group-committed (see InsertBatcher). */
+  inserts: {
+    resources: InsertBatcher<ResourceDoc>;
+    relationships: InsertBatcher<RelationshipDoc>;
+    tasks: InsertBatcher<TaskDoc>;
+    receipts: InsertBatcher<ReceiptDoc>;
+    executions: InsertBatcher<ExecutionDoc>;
+    recordLocks: InsertBatcher<LockDoc>;
+  };
   close(): Promise<void>;
 }
 
@@ -267,6 +275,9 @@ export async function connectStore(uri: string, dbName: string): Promise<Store> 
       resources: new InsertBatcher(db.collection<ResourceDoc>('resources')),
       relationships: new InsertBatcher(db.collection<RelationshipDoc>('relationships')),
       tasks: new InsertBatcher(db.collection<TaskDoc>('tasks')),
+      receipts: new InsertBatcher(db.collection<ReceiptDoc>('receipts')),
+      executions: new InsertBatcher(db.collection<ExecutionDoc>('executions')),
+      recordLocks: new InsertBatcher(db.collection<LockDoc>(RECORD_LOCKS)),
     },
     sources: db.collection('sources'),
     profiles: db.collection('profiles'),

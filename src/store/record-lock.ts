@@ -8,6 +8,9 @@ export interface LockDoc {
   expiresAt: Date;
 }
 
+/** The collection of record locks. */
+export const RECORD_LOCKS = 'record_locks';
+
 const LEASE_MS = 15_000;
 const WAIT_MS = 30_000;
 
@@ -22,12 +25,12 @@ export class RecordLocks {
 
   /** Runs `fn` while holding the lock of `key`; 409 FAILED_PRECONDITION when it cannot be had in time. */
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const locks = this.store.db.collection<LockDoc>('record_locks');
+    const locks = this.store.db.collection<LockDoc>(RECORD_LOCKS);
     const token = randomBytes(12).toString('hex');
     const deadline = Date.now() + WAIT_MS;
     for (let attempt = 0; ; attempt++) {
       try {
-        await locks.insertOne({ _id: key, token, expiresAt: new Date(this.now().getTime() + LEASE_MS) });
+        await this.store.inserts.recordLocks.insert({ _id: key, token, expiresAt: new Date(this.now().getTime() + LEASE_MS) });
         break;
       } catch (err) {
         if ((err as { code?: number }).code !== 11000) throw err;
