@@ -22,7 +22,6 @@ const PATH = '/sources/demo/v1/resources/provider';
 const PIPELINE = { steps: [{ type: 'NORMALIZER', config: { properties: [{ property: 'data.name', trim: true, case: 'title' }] } }] };
 const RAW_NAME = '  dr   jane   DOE ';
 const NORMALIZED_NAME = 'Dr Jane Doe';
-const POLL_MS = 200;
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 
@@ -48,13 +47,12 @@ interface SluiceRun extends Run {
 }
 
 /**
- * Sends `ids.length` writes over HTTP (bounded) and waits until the execution of every accepted one has
- * ended. A request that is not answered 202 is counted, not retried; so is an execution that does not end
+ * Sends `ids.length` writes over HTTP (bounded) and waits until the workflow of every accepted one has
+ * ended (then checks that every execution ended too). A request that is not answered 202 is counted, not retried; so is an execution that does not end
  * SUCCESSFUL. The rate counts successful operations only. At the timeout it stops sending and reports what
  * ended so far (`timedOut`), so the run still has figures.
  */
 async function runSluice(sluice: Sluice, ids: string[], concurrency: number, timeoutMs: number, phase: string): Promise<SluiceRun> {
-  const baseline = await countEnded(sluice);
   const taskIds: string[] = [];
   const refused: Record<string, number> = {};
   const handOff: number[] = [];
@@ -64,9 +62,11 @@ async function runSluice(sluice: Sluice, ids: string[], concurrency: number, tim
   const started = nowMs();
   const progress = setInterval(() => emit(BENCH, 'progress', { phase, elapsedS: round((nowMs() - started) / 1000, 1), accepted: taskIds.length, refused: answered - taskIds.length, ended, of: ids.length }), 2000);
   try {
-    let sent = false;
     let stop = false;
     let unsent = 0;
+    // Like the bare side, the end of each operation is its workflow's completion: the record's workflow ends
+    // right after the commit that made the execution SUCCESSFUL (checked exactly below).
+    const results: Promise<void>[] = [];
     const sending = pool(ids.length, concurrency, async (i) => {
       if (stop) {
         unsent++;
@@ -77,28 +77,30 @@ async function runSluice(sluice: Sluice, ids: string[], concurrency: number, tim
       handOff.push(nowMs() - t0);
       answered++;
       const body = res.body as { taskId?: string; status?: string } | undefined;
-      if (res.status === 202 && body?.status === 'ACCEPTED' && body.taskId) taskIds.push(body.taskId);
-      else refused[String(res.status)] = (refused[String(res.status)] ?? 0) + 1;
+      if (res.status === 202 && body?.status === 'ACCEPTED' && body.taskId) {
+        taskIds.push(body.taskId);
+        const handle = sluice.client.workflow.getHandle(recordWorkflowId(recordKey('demo', 'RESOURCE', 'provider', ids[i] ?? '')));
+        results.push(handle.result().then(() => void ended++, () => void ended++));
+      } else refused[String(res.status)] = (refused[String(res.status)] ?? 0) + 1;
     });
-    void sending.then(() => (sent = true));
     let timedOut = false;
-    for (;;) {
-      ended = (await countEnded(sluice)) - baseline;
-      // The cheap count may include executions of refused requests; the exact check runs only at the end.
-      if (sent && ended >= taskIds.length && (await endedOf(sluice, taskIds)) === taskIds.length) break;
-      if (nowMs() - started > timeoutMs) {
-        timedOut = stop = true;
-        emit(BENCH, 'timeout', { phase, afterS: timeoutMs / 1000, accepted: taskIds.length, refused: answered - taskIds.length, ended });
-        break;
-      }
-      // Each count scans the executions on FerretDB/SQLite: poll rarely enough to stay out of the measurement
-      // (the end is seen at most 2% late).
-      await sleep(Math.max(POLL_MS, (nowMs() - started) / 50));
-    }
+    let deadline: NodeJS.Timeout | undefined;
+    await Promise.race([
+      sending.then(() => Promise.all(results)),
+      new Promise<void>((resolve) => {
+        deadline = setTimeout(() => {
+          timedOut = stop = true;
+          emit(BENCH, 'timeout', { phase, afterS: timeoutMs / 1000, accepted: taskIds.length, refused: answered - taskIds.length, ended });
+          resolve();
+        }, timeoutMs);
+      }),
+    ]);
+    clearTimeout(deadline);
     const seconds = (nowMs() - started) / 1000;
     const split = cpu.stop();
     const outcome = await outcomes(sluice, taskIds);
     const successful = outcome.SUCCESSFUL ?? 0;
+    if (!timedOut && (await endedOf(sluice, taskIds)) !== taskIds.length) throw new Error('a record workflow ended before its execution did');
     return {
       ops: ids.length, successful, refused, executionOutcomes: outcome, unsent, timedOut, seconds: round(seconds), opsPerSecond: round(successful / seconds, 1),
       handOffMs: stats(handOff), cpu: split, taskIds,
@@ -109,12 +111,6 @@ async function runSluice(sluice: Sluice, ids: string[], concurrency: number, tim
 }
 
 const TERMINAL = ['SUCCESSFUL', 'ERROR', 'CANCELLED', 'DROPPED'] as const;
-
-/** Ended executions in the whole database. A raw `count` command: not counted among Sluice's driver calls. */
-async function countEnded(sluice: Sluice): Promise<number> {
-  const res = await sluice.store.db.command({ count: 'executions', query: { status: { $in: [...TERMINAL] } } });
-  return Number((res as { n?: number }).n ?? 0);
-}
 
 /** How many of these tasks' executions have ended. */
 async function endedOf(sluice: Sluice, taskIds: string[]): Promise<number> {
@@ -152,8 +148,6 @@ async function runBare(sluice: Sluice, taskQueue: string, ids: string[], concurr
     clearInterval(progress);
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Evenly spaced picks from a list. */
 function sample<T>(items: T[], n: number): T[] {
