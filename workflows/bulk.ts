@@ -21,6 +21,8 @@ export interface BulkWorkflowInput {
 const MAX_RUNNING_EXECUTIONS = 200;
 /** Activities per run before continuing as new: keeps the history far below ~10,000 events. */
 const CALLS_PER_RUN = 500;
+/** History length at which a run waiting for executions continues as new. */
+const MAX_HISTORY_EVENTS = 5000;
 
 /**
  * Processes a bulk's staged chunks in order, several chunks per activity (ids in, nothing else). An
@@ -34,11 +36,19 @@ export async function bulkWorkflow(input: BulkWorkflowInput): Promise<void> {
   let calls = 0;
   while (next < input.chunkCount) {
     // A bulk that has handed nothing to a pipeline has no execution to wait for.
-    if (handedOff > 0) while ((await acts.bulkOpenExecutions(input.taskId)) >= MAX_RUNNING_EXECUTIONS) await sleep('1 second');
+    if (handedOff > 0) {
+      while ((await acts.bulkOpenExecutions(input.taskId)) >= MAX_RUNNING_EXECUTIONS) {
+        // A long wait grows the history too (an activity and a timer a second): it continues as new as well.
+        if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS) {
+          await continueAsNew<typeof bulkWorkflow>({ ...input, next, handedOff });
+        }
+        await sleep('1 second');
+      }
+    }
     const run = await acts.bulkProcessChunks(input.taskId, next);
     handedOff += run.handedOff;
     next = run.next;
-    if (next < input.chunkCount && (++calls >= CALLS_PER_RUN || workflowInfo().continueAsNewSuggested)) {
+    if (next < input.chunkCount && (++calls >= CALLS_PER_RUN || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS)) {
       await continueAsNew<typeof bulkWorkflow>({ ...input, next, handedOff });
     }
   }
