@@ -7,6 +7,7 @@ import { createServices } from './services';
 import { Client, Connection } from '@temporalio/client';
 import { connectStore, ensureIndexes } from './store/db';
 import { workerOptions } from './worker-options';
+import { startSweeper } from './sweeper';
 
 /** Worker entry point: runs the record and execution workflows and their activities until SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -22,8 +23,10 @@ async function main(): Promise<void> {
     const activities = createActivities({ store, services, embedder: embedderFromConfig(config) });
     const worker = await Worker.create({ ...workerOptions(config.SLUICE_WORKFLOW_BUNDLE), connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');
+    const stopSweeper = startSweeper(services.pipelines, activities.finish, logger);
     // Worker.run() handles SIGINT/SIGTERM itself: it stops polling and drains in-flight tasks.
     await worker.run();
+    stopSweeper();
     await client.connection.close();
     logger.info('worker stopped');
   } finally {

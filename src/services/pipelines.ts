@@ -78,6 +78,36 @@ export class PipelineService {
   }
 
   /**
+   * Single operations the API recorded but never handed to a workflow, because it stopped in between:
+   * IN_PROGRESS executions created more than `olderThanMs` ago, of no bulk or bundle (a retried bulk or
+   * bundle activity hands those again), with neither a running record workflow nor a running execution
+   * workflow. Reads the executions collection whole (FerretDB filters nothing else from an index): for a
+   * sweep every few minutes, not for a request.
+   */
+  async orphans(olderThanMs: number, limit = 500): Promise<string[]> {
+    const before = new Date(this.now().getTime() - olderThanMs).toISOString();
+    const candidates = await this.store.executions
+      .find({ status: 'IN_PROGRESS', createdAt: { $lt: before }, opKey: { $exists: false }, bundleId: { $exists: false } }, { projection: { _id: 1, recordKey: 1 } })
+      .limit(limit)
+      .toArray();
+    const out: string[] = [];
+    for (const c of candidates) {
+      if ((await this.runs(recordWorkflowId(c.recordKey))) || (await this.runs(executionWorkflowId(c._id)))) continue;
+      out.push(c._id);
+    }
+    return out;
+  }
+
+  private async runs(workflowId: string): Promise<boolean> {
+    try {
+      return (await this.temporal.client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError || (err as { name?: string }).name === 'WorkflowNotFoundError') return false;
+      throw err;
+    }
+  }
+
+  /**
    * Records the execution (and, for a single operation, its task and receipt), then hands it to the record's
    * workflow: 202 ACCEPTED. An operation of a bulk or bundle passes its task, its position (`seq`) and an
    * `opKey`: its receipt already exists, and a retried call finds the execution it made and starts nothing new.
