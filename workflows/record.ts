@@ -29,13 +29,15 @@ export interface RecordWorkflowInput {
 
 /**
  * The one writer of a record's pipeline executions (SPEC §5): Temporal allows one running workflow per
- * workflow id, and the id is the record's key. Executions run one at a time as child workflows; a newer
- * operation cancels the running one (and any that waits), so the record ends as the last request asks.
+ * workflow id, and the id is the record's key. Executions run one at a time: inside this workflow when
+ * none of their steps can wait for a reviewer (runInline), else as child workflows. A newer operation
+ * cancels the running child (an inline execution is one commit, which finishes) and any that waits, so
+ * the record ends as the last request asks.
  */
 export async function recordWorkflow(input: RecordWorkflowInput): Promise<void> {
   let pending: ExecutionRef | undefined = input.pending;
   const toCancel: string[] = [...(input.toCancel ?? [])];
-  // The execution whose child runs; `superseded` once a newer request asked it to stop.
+  // The execution that runs (inline or as a child); `superseded` once a newer request asked it to stop.
   let running: { executionId: string; superseded: boolean } | undefined;
 
   setHandler(enqueueSignal, (ref) => {
