@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Binary } from 'mongodb';
+import { writeErrorsOf } from '../store/insert-batcher';
 import { packJson, unpackJson } from '../store/packed';
 import { ApiError } from '../errors';
 import { newId, newTaskId, RECORD_ID_PATTERN } from '../ids';
@@ -33,7 +34,6 @@ export interface BulkChunkDoc {
   chunk: number;
   /** Position of the chunk's first operation in the bulk. */
   start: number;
-  count: number;
   ops: Binary;
 }
 
@@ -99,11 +99,11 @@ export class BulkService {
       }
     });
     const docs: BulkChunkDoc[] = await Promise.all(chunks.map(async (c, chunk) => ({
-      _id: `${taskId}:${chunk}`, taskId, chunk, start: c.start, count: c.parts.length, ops: await packJson(`[${c.parts.join(',')}]`),
+      _id: `${taskId}:${chunk}`, taskId, chunk, start: c.start, ops: await packJson(`[${c.parts.join(',')}]`),
     })));
     for (let i = 0; i < docs.length; i += 20) await this.chunks.insertMany(docs.slice(i, i + 20));
     await this.store.tasks.insertOne({
-      _id: taskId, source, kind: 'BULK', targetType, operationCount: operations.length, chunkCount: docs.length, chunkStarts: chunks.map((c) => c.start), createdAt: at,
+      _id: taskId, source, kind: 'BULK', targetType, operationCount: operations.length, chunkStarts: chunks.map((c) => c.start), createdAt: at,
     });
     await this.temporal.client.workflow.start(bulkWorkflow, {
       workflowId: `bulk:${taskId}`,
@@ -119,7 +119,6 @@ export class BulkService {
     return this.store.executions.countDocuments({ 'operation.taskId': taskId, status: 'IN_PROGRESS' });
   }
 
-
   /**
    * Runs the bulk's chunks from `from` on, in order, and stops after `maxChunks`, at the end, or after a
    * chunk that handed operations to pipelines (so the workflow can wait for them). One chunk's inserts and
@@ -130,8 +129,9 @@ export class BulkService {
   async processChunks(taskId: string, from: number, opts: { retry: boolean; maxChunks: number; progressed?: (next: number) => void }): Promise<{ next: number; handedOff: number }> {
     const task = await this.store.tasks.findOne({ _id: taskId });
     // No such bulk (or not a bulk): nothing is left to run.
-    if (!task?.targetType || task.chunkCount === undefined) return { next: Number.MAX_SAFE_INTEGER, handedOff: 0 };
-    const end = Math.min(task.chunkCount, from + opts.maxChunks);
+    if (!task?.targetType || !task.chunkStarts) return { next: Number.MAX_SAFE_INTEGER, handedOff: 0 };
+    const chunkCount = task.chunkStarts.length;
+    const end = Math.min(chunkCount, from + opts.maxChunks);
     const batch = new CreateBatch(this.store);
     let handedOff = 0;
     let chunk = from;
@@ -144,7 +144,7 @@ export class BulkService {
     await batch.flush();
     // Every chunk ran and wrote its progress: the staged operations are dropped (a retry finds none, and
     // has nothing left to do).
-    if (chunk >= task.chunkCount) await this.chunks.deleteMany({ _id: { $in: Array.from({ length: task.chunkCount }, (_, i) => `${taskId}:${i}`) } });
+    if (chunk >= chunkCount) await this.chunks.deleteMany({ _id: { $in: Array.from({ length: chunkCount }, (_, i) => `${taskId}:${i}`) } });
     return { next: chunk, handedOff };
   }
 
@@ -298,7 +298,7 @@ export class BulkService {
   }
 }
 
-/** CREATEs per `insertMany`: FerretDB inserts 1,000 per call as fast as 10,000, 250 per call ~20% slower. */
+/** CREATEs per `insertMany`: the fastest size for FerretDB in `scripts/probe-ferretdb.mjs` (against 250 and 10,000). */
 const INSERT_BATCH = 1000;
 
 type Settle = (seq: number, raw: Record<string, unknown>, outcome: Outcome) => void;
@@ -363,8 +363,7 @@ class CreateBatch {
     try {
       await this.store.resources.insertMany(items.map((i) => i.doc), { ordered: false });
     } catch (err) {
-      const writeErrors = (err as { writeErrors?: Array<{ index: number; code?: number }> | { index: number; code?: number } }).writeErrors;
-      const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+      const list = writeErrorsOf(err);
       if (!list.length) throw err;
       for (const e of list) {
         if (e.code !== 11000) throw err;

@@ -42,7 +42,7 @@ export interface ReceiptTarget {
 }
 
 /** A final receipt of an operation of a bulk or bundle. */
-export function receiptOf(op: OperationOf, t: ReceiptTarget, status: 'SUCCESS' | 'FAILURE', completedAt: string, error?: ReceiptDoc['error']): ReceiptDoc {
+function receiptOf(op: OperationOf, t: ReceiptTarget, status: 'SUCCESS' | 'FAILURE', completedAt: string, error?: ReceiptDoc['error']): ReceiptDoc {
   return {
     _id: `${op.taskId}:${op.seq}`, taskId: op.taskId, seq: op.seq, source: t.source, action: t.action, targetType: t.targetType,
     type: t.type, id: t.id, status, receivedAt: op.receivedAt, completedAt, ...(error ? { error } : {}),

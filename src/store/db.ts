@@ -117,9 +117,7 @@ export interface TaskDoc {
   operationCount: number;
   /** Bulk tasks: what the operations target. */
   targetType?: TargetType;
-  /** Bulk tasks: how many staged chunks (each leaves a progress document). */
-  chunkCount?: number;
-  /** Bulk tasks: the position of each chunk's first operation. */
+  /** Bulk tasks: the position of each staged chunk's first operation (one entry per chunk). */
   chunkStarts?: number[];
   /** Bulk tasks: each processed chunk's final counts and how many operations it handed to pipelines. */
   chunks?: Record<string, ChunkCounts>;

@@ -7,13 +7,14 @@ interface Pending<T> {
 }
 
 /** A failed insert of a batch, as the driver reports it (one entry per failed document). */
-interface WriteErrorLike {
+export interface WriteErrorLike {
   index: number;
   code?: number;
   errmsg?: string;
 }
 
-function writeErrorsOf(err: unknown): WriteErrorLike[] {
+/** The per-document errors of a failed `insertMany` (the driver gives one object or a list); none for any other error. */
+export function writeErrorsOf(err: unknown): WriteErrorLike[] {
   const list = (err as { writeErrors?: WriteErrorLike[] | WriteErrorLike }).writeErrors;
   return Array.isArray(list) ? list : list ? [list] : [];
 }
