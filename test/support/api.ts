@@ -88,7 +88,8 @@ export async function startApi(opts: StartOptions = {}): Promise<TestApi> {
   await services.keys.ensureAdmin(adminKey);
   await applyCatalog(services.catalog, await readCatalogFile(resolve(__dirname, '../../catalog/demo.yaml')));
   const app = createApp({
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    // Errors only (a full run logs none): a 5xx in CI shows its cause (TEST_LOG_LEVEL overrides).
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' }),
     limits: { single: 1024 * 1024, bundle: 5 * 1024 * 1024, bulk: 16 * 1024 * 1024 },
     ...services,
     ready: async () => {
