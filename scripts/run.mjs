@@ -143,17 +143,18 @@ async function bench() {
   return code;
 }
 
-// `npm ci` when node_modules is missing or older than package-lock.json. A registry that lacks other
-// platforms' optional binaries (e.g. @swc/core-darwin-arm64) leaves them out of the lock, and `npm ci`
-// then refuses it as out of sync; `npm install` installs the same locked versions and accepts it.
+// `npm ci` when node_modules is missing or older than package-lock.json. The lock lists every platform's
+// optional packages, so `npm ci` accepts it as committed; a lock out of step with package.json is an
+// error to fix (`npm install --package-lock-only`), never silently rewritten here.
 async function ensureDependencies() {
   const installed = path.join(ROOT, 'node_modules', '.package-lock.json');
   const lock = path.join(ROOT, 'package-lock.json');
   if (fs.existsSync(installed) && fs.statSync(installed).mtimeMs >= fs.statSync(lock).mtimeMs) return;
   log.info(fs.existsSync(installed) ? 'package-lock.json changed; reinstalling node_modules (npm ci)' : 'installing node_modules (npm ci)');
-  if ((await runCommand('npm', ['ci', '--no-audit', '--no-fund'])) === 0) return;
-  log.warn('`npm ci` failed; retrying with `npm install`, which installs the versions in package-lock.json');
-  await mustSucceed('npm', ['install', '--no-audit', '--no-fund']);
+  const code = await runCommand('npm', ['ci', '--no-audit', '--no-fund']);
+  if (code !== 0) {
+    throw new Error(`\`npm ci\` failed with exit code ${code}: if it says the lock file is out of sync, run \`npm install --package-lock-only\` and commit package-lock.json`);
+  }
 }
 
 async function mustSucceed(command, args) {
