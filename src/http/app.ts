@@ -1,4 +1,4 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Connection } from '@temporalio/client';
 import type { Config } from '../config';
@@ -6,54 +6,20 @@ import type { Logger } from '../logger';
 import type { Services } from '../services';
 import type { Store } from '../store/db';
 import { temporalReady } from '../temporal';
-import type { ApiKeyService } from '../services/api-keys';
-import type { CatalogService } from '../services/catalog';
-import type { RelationshipService } from '../services/relationships';
-import type { ResourceService } from '../services/resources';
-import type { TaskService } from '../services/tasks';
-import type { PipelineService } from '../services/pipelines';
-import type { PurgeService } from '../services/purge';
-import type { BulkService } from '../services/bulk';
-import type { BundleService } from '../services/bundle';
-import { authenticate, authorize, principalOf } from './auth';
-import { jsonBodies, type BodyLimits } from './body-parsing';
+import { authenticate } from './auth';
+import { docsAssets } from './docs-page';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { createMetrics } from './metrics';
-import { apiKeyRoutes } from './routes/api-keys';
-import { catalogRoutes } from './routes/catalog';
-import { recordRoutes } from './routes/records';
-import { purgeRoutes } from './routes/purge';
-import { bulkRoutes } from './routes/bulk';
-import { bundleRoutes } from './routes/bundle';
-import { opsRoutes } from './routes/ops';
-import { docsRoutes } from './routes/docs';
-import type { Role } from '../store/db';
+import { openApiDocument } from './openapi';
+import { routerOf, type BodyLimits } from './router';
+import { ROUTES } from './routes';
 
-export interface AppDeps {
+export type AppDeps = Omit<Services, 'locks'> & {
   logger: Logger;
   limits: BodyLimits;
-  keys: ApiKeyService;
-  catalog: CatalogService;
-  resources: ResourceService;
-  relationships: RelationshipService;
-  tasks: TaskService;
-  pipelines: PipelineService;
-  purge: PurgeService;
-  bulk: BulkService;
-  bundle: BundleService;
   /** Resolves when MongoDB and Temporal answer; rejects with the reason otherwise. */
   ready: () => Promise<void>;
-}
-
-const READ_ROLES: Role[] = ['read', 'ingest', 'review', 'admin'];
-
-/** Role needed for a request under `/sources/{k}`: reads for any role, catalog writes for admins, other writes for ingest. */
-function rolesFor(req: Request): Role[] {
-  if (req.method === 'GET' || req.method === 'HEAD') return READ_ROLES;
-  if (/^\/v1\/(profiles|relationship-definitions|collections)\//.test(req.path)) return ['admin'];
-  if (/\/decision\/?$/.test(req.path)) return ['review'];
-  return ['ingest'];
-}
+};
 
 /** The app as the server runs it: limits from the config, readiness from MongoDB and Temporal. */
 export function createConfiguredApp(config: Config, store: Store, connection: Connection, services: Services, logger: Logger): Express {
@@ -68,39 +34,32 @@ export function createConfiguredApp(config: Config, store: Store, connection: Co
   });
 }
 
-/** Builds the HTTP app; it holds no state of its own, so tests build one per suite. */
+/**
+ * Builds the HTTP app; it holds no state of its own, so tests build one per suite. Every request either matches a
+ * route of the table (which enforces that route's declared access) or a file of the docs page, or is authenticated
+ * and then answered 404: nothing else reaches a handler.
+ */
 export function createApp(deps: AppDeps): Express {
+  const { logger, limits, ...services } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  // Paths are matched exactly as written, so the role rules below cannot be sidestepped by changing case.
-  app.set('case sensitive routing', true);
-  app.set('strict routing', false);
   const metrics = createMetrics();
   app.use(pinoHttp({
-    logger: deps.logger,
+    logger,
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     // Request headers carry API keys: log the request line only, never the headers.
     serializers: { req: (req: { id?: unknown; method?: string; url?: string }) => ({ id: req.id, method: req.method, url: req.url }) },
   }));
   app.use(metrics.middleware);
-  app.use(opsRoutes({ ready: deps.ready, registry: metrics.registry }));
-  app.use(docsRoutes());
-  app.use(jsonBodies(deps.limits));
-  app.use(['/admin', '/catalog', '/sources'], authenticate(deps.keys));
-  app.use('/sources/:sourceKey', async (req: Request, res: Response, next: NextFunction) => {
-    const sourceKey = String(req.params.sourceKey ?? '');
-    authorize(principalOf(res), rolesFor(req), sourceKey);
-    await deps.catalog.getSource(sourceKey);
-    next();
-  });
-  app.use(apiKeyRoutes(deps.keys));
-  app.use(catalogRoutes(deps.catalog));
-  app.use(bulkRoutes(deps.bulk, deps.tasks));
-  app.use(bundleRoutes(deps.bundle));
-  app.use(recordRoutes(deps.resources, deps.relationships, deps.tasks, deps.pipelines));
-  app.use(purgeRoutes(deps.purge));
-  app.use(notFoundHandler);
-  app.use(errorHandler(deps.logger));
+  app.use(routerOf(ROUTES, {
+    keys: services.keys,
+    catalog: services.catalog,
+    limits,
+    handlers: { ...services, metrics: metrics.registry, openapi: openApiDocument },
+  }));
+  app.use(docsAssets());
+  app.use(authenticate(services.keys), notFoundHandler);
+  app.use(errorHandler(logger));
   return app;
 }

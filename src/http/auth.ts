@@ -24,12 +24,12 @@ export function principalOf(res: Response): Principal {
 }
 
 /** True when the key may act on this source. */
-export function canAccessSource(p: Principal, source: string): boolean {
+function canAccessSource(p: Principal, source: string): boolean {
   return p.sources.includes('*') || p.sources.includes(source);
 }
 
 /** `admin` holds every role; otherwise the key needs one of `roles`. */
-export function hasRole(p: Principal, roles: readonly Role[]): boolean {
+function hasRole(p: Principal, roles: readonly Role[]): boolean {
   return p.roles.includes('admin') || roles.some((r) => p.roles.includes(r));
 }
 

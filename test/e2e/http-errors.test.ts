@@ -163,15 +163,21 @@ describe('size limits', () => {
 
 describe('routes', () => {
   test.each<[string, string, string | null]>([
-    ['an unknown top-level path', '/nope', null],
+    ['an unknown top-level path', '/nope', 'admin'],
     ['an unknown path with a key', '/nope/v1/things', 'admin'],
     ['an unknown path under a source', `${D}/widgets`, 'admin'],
     ['an unknown API version', '/sources/demo/v2/resources/provider', 'admin'],
-    ['a path that looks like a static file', '/index.html', null],
+    ['a path that looks like a static file', '/index.html', 'admin'],
   ])('%s → 404 NOT_FOUND as JSON', async (_name, path, key) => {
     const res = await api.request('GET', path, { key: key === null ? null : api.adminKey });
     expectCleanError(res, 404, 'NOT_FOUND');
   });
+
+  test.each([['an unknown top-level path', '/nope'], ['a path that looks like a static file', '/index.html'], ['a route with a trailing slash', `${D}/resources/provider/`]])(
+    '%s without a key → 401 UNAUTHENTICATED as JSON (unknown paths are answered after authentication)', async (_name, path) => {
+      expectCleanError(await api.request('GET', path, { key: null }), 401, 'UNAUTHENTICATED');
+    },
+  );
 
   test.each<[string, string]>([
     ['PATCH', '/catalog/v1/sources/demo'],

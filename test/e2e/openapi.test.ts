@@ -225,7 +225,7 @@ describe('GET /docs', () => {
     const html = await res.text();
     expect(html).toContain('swagger-ui');
     const assets = [...html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*\shref)=["']([^"']+)["']/g)].map((m) => m[1]!);
-    expect(assets).toEqual(expect.arrayContaining(['./swagger-ui-bundle.js', './swagger-ui.css', './swagger-ui-init.js']));
+    expect(assets).toEqual(expect.arrayContaining(['./docs/swagger-ui-bundle.js', './docs/swagger-ui.css', './docs/swagger-ui-init.js']));
     for (const asset of assets) {
       expect(asset).not.toMatch(/^(https?:)?\/\//);
       const file = await fetch(new URL(asset, res.url));
@@ -239,7 +239,8 @@ describe('GET /docs', () => {
     const js = await init.text();
     const url = /"swaggerUrl":\s*"([^"]+)"/.exec(js)?.[1];
     expect(url).toBeDefined();
-    const spec = await fetch(new URL(url!, `${api.baseUrl}/docs/`));
+    // Relative to the page, `GET /docs`.
+    const spec = await fetch(new URL(url!, `${api.baseUrl}/docs`));
     expect(spec.status).toBe(200);
     expect(((await spec.json()) as any).openapi).toMatch(/^3\.1\./);
   });

@@ -149,9 +149,9 @@ describe('roles', () => {
     await expectRefusedWithoutWrites(() => api.request('DELETE', `/admin/v1/api-keys/${victim}`, { key: ingestKey }), 403, 'PERMISSION_DENIED');
   });
 
-  test('mixed-case paths do not get past the role check', async () => {
-    await expectRefusedWithoutWrites(() => api.request('PUT', `${D}/Profiles/ingested`, { key: ingestKey, body: { type: 'ROOT', properties: {} } }), 403, 'PERMISSION_DENIED');
-    await expectRefusedWithoutWrites(() => api.request('PUT', '/sources/demo/V1/collections/provider/pipeline', { key: ingestKey, body: { steps: [] } }), 403, 'PERMISSION_DENIED');
+  test('mixed-case paths are no route (404, routing is case-sensitive), nothing written', async () => {
+    await expectRefusedWithoutWrites(() => api.request('PUT', `${D}/Profiles/ingested`, { key: ingestKey, body: { type: 'ROOT', properties: {} } }), 404, 'NOT_FOUND');
+    await expectRefusedWithoutWrites(() => api.request('PUT', '/sources/demo/V1/collections/provider/pipeline', { key: ingestKey, body: { steps: [] } }), 404, 'NOT_FOUND');
   });
 });
 
@@ -308,14 +308,14 @@ describe('review decisions', () => {
     expect((await api.request('PUT', `${D}/collections/reviewed/pipeline`, { body: { steps: [{ type: 'HUMAN_REVIEW', config: {} }] } })).status).toBe(201);
   });
 
-  test.each<[string, string]>([
-    ['the documented path', 'decision'],
-    ['an upper-case path', 'DECISION'],
-    ['a mixed-case path', 'Decision'],
-  ])('an ingest key cannot decide a review through %s (403); the execution stays IN_REVIEW and nothing is persisted', async (_name, segment) => {
+  test.each<[string, string, number, string]>([
+    ['the documented path (403)', 'decision', 403, 'PERMISSION_DENIED'],
+    ['an upper-case path (404: no such route)', 'DECISION', 404, 'NOT_FOUND'],
+    ['a mixed-case path (404: no such route)', 'Decision', 404, 'NOT_FOUND'],
+  ])('an ingest key cannot decide a review through %s; the execution stays IN_REVIEW and nothing is persisted', async (_name, segment, status, type) => {
     const { executionId } = await inReview(`self-approved ${segment}`);
     const res = await api.request('POST', `${D}/pipelines/executions/${executionId}/${segment}`, { key: ingestKey, body: { action: 'APPROVE', description: 'I approve my own data' } });
-    expectError(res, 403, 'PERMISSION_DENIED');
+    expectError(res, status, type);
     await new Promise((done) => setTimeout(done, 500));
     const execution = await api.request('GET', `${D}/pipelines/executions/${executionId}`);
     expect(execution.body.status).toBe('IN_REVIEW');

@@ -1,71 +1,120 @@
-import { Router } from 'express';
 import { z } from 'zod';
-import { authorize, principalOf } from '../auth';
-import { handle, parseOrThrow } from '../validate';
+import { notFound } from '../../errors';
 import { RelationshipDefinitionSchema, SourceBodySchema } from '../../schemas/catalog';
 import { PipelineBodySchema } from '../../schemas/pipeline';
-import { KeySchema, ProfileDefinitionSchema } from '../../schemas/profile';
-import { notFound } from '../../errors';
-import type { CatalogService } from '../../services/catalog';
+import { ProfileDefinitionSchema } from '../../schemas/profile';
+import {
+  PipelineDefinitionSchema, ProfileSchema, RelationshipDefinitionOutSchema, SourceSchema, listOf,
+} from '../../schemas/responses';
+import { READERS, json } from '../route';
+import { NO_SOURCE, apiRoute } from './deps';
 
-const RevisionQuery = z.object({ revision: z.coerce.number().int().min(1).optional() }).strict();
+const SRC = '/sources/{sourceKey}/v1';
+const ADMIN = { roles: ['admin'], scope: 'source' } as const;
+const READ = { roles: READERS, scope: 'source' } as const;
+
+const RevisionQuerySchema = z.object({ revision: z.coerce.number().int().min(1).optional().describe('A past revision; the latest by default.') }).strict();
 
 /** Catalog and schema endpoints: sources, profiles, relationship definitions, pipelines (SPEC §2). */
-export function catalogRoutes(catalog: CatalogService): Router {
-  const r = Router();
-  const key = (value: string | undefined, what: string): string => parseOrThrow(KeySchema, value, what);
+export const catalogRoutes = [
+  apiRoute({
+    method: 'put', path: '/catalog/v1/sources/{sourceKey}', operationId: 'putSource', tag: 'Catalog', summary: 'Create or update a data source (admin)',
+    access: ADMIN, body: SourceBodySchema,
+    responses: { 200: json('Updated (or unchanged).', SourceSchema), 201: json('Created.', SourceSchema) },
+    handler: async ({ params, body, deps }) => {
+      const { created, source } = await deps.catalog.putSource(params.sourceKey, body);
+      return { status: created ? 201 : 200, body: source };
+    },
+  }),
+  apiRoute({
+    method: 'get', path: '/catalog/v1/sources', operationId: 'listSources', tag: 'Catalog', summary: 'List the sources the key may see',
+    access: { roles: READERS, scope: 'none' },
+    responses: { 200: json('The sources.', listOf(SourceSchema)) },
+    handler: async ({ principal, deps }) => ({
+      status: 200,
+      body: { data: await deps.catalog.listSources(principal.sources.includes('*') ? undefined : principal.sources) },
+    }),
+  }),
+  apiRoute({
+    method: 'get', path: '/catalog/v1/sources/{sourceKey}', operationId: 'getSource', tag: 'Catalog', summary: 'Read a source',
+    access: READ,
+    responses: { 200: json('The source.', SourceSchema) },
+    errors: NO_SOURCE,
+    handler: async ({ params, deps }) => ({ status: 200, body: await deps.catalog.getSource(params.sourceKey) }),
+  }),
 
-  r.put('/catalog/v1/sources/:sourceKey', handle({ body: SourceBodySchema }, async ({ res, body, params }) => {
-    const sourceKey = key(params.sourceKey, 'source key');
-    authorize(principalOf(res), ['admin'], sourceKey);
-    const { created, source } = await catalog.putSource(sourceKey, body);
-    res.status(created ? 201 : 200).json(source);
-  }));
-  r.get('/catalog/v1/sources', handle({}, async ({ res }) => {
-    const p = principalOf(res);
-    authorize(p, ['admin', 'ingest', 'review', 'read']);
-    res.json({ data: await catalog.listSources(p.sources.includes('*') ? undefined : p.sources) });
-  }));
-  r.get('/catalog/v1/sources/:sourceKey', handle({}, async ({ res, params }) => {
-    const sourceKey = params.sourceKey ?? '';
-    authorize(principalOf(res), ['admin', 'ingest', 'review', 'read'], sourceKey);
-    res.json(await catalog.getSource(sourceKey));
-  }));
+  apiRoute({
+    method: 'put', path: `${SRC}/profiles/{profileKey}`, operationId: 'putProfile', tag: 'Catalog', summary: 'Create or update a profile (admin)',
+    access: ADMIN, body: ProfileDefinitionSchema,
+    responses: { 200: json('Updated (or unchanged).', ProfileSchema), 201: json('Created.', ProfileSchema) },
+    handler: async ({ params, body, deps }) => {
+      const { created, profile } = await deps.catalog.putProfile(params.sourceKey, params.profileKey, body);
+      return { status: created ? 201 : 200, body: profile };
+    },
+  }),
+  apiRoute({
+    method: 'get', path: `${SRC}/profiles`, operationId: 'listProfiles', tag: 'Catalog', summary: 'List the profiles of a source',
+    access: READ,
+    responses: { 200: json('The profiles.', listOf(ProfileSchema)) },
+    handler: async ({ params, deps }) => ({ status: 200, body: { data: await deps.catalog.listProfiles(params.sourceKey) } }),
+  }),
+  apiRoute({
+    method: 'get', path: `${SRC}/profiles/{profileKey}`, operationId: 'getProfile', tag: 'Catalog', summary: 'Read a profile',
+    access: READ,
+    responses: { 200: json('The profile.', ProfileSchema) },
+    errors: { NOT_FOUND: 'the source or the profile does not exist' },
+    handler: async ({ params, deps }) => ({ status: 200, body: await deps.catalog.getProfile(params.sourceKey, params.profileKey) }),
+  }),
 
-  r.put('/sources/:sourceKey/v1/profiles/:profileKey', handle({ body: ProfileDefinitionSchema }, async ({ res, body, params }) => {
-    authorize(principalOf(res), ['admin'], params.sourceKey);
-    const { created, profile } = await catalog.putProfile(params.sourceKey ?? '', key(params.profileKey, 'profile key'), body);
-    res.status(created ? 201 : 200).json(profile);
-  }));
-  r.get('/sources/:sourceKey/v1/profiles', handle({}, async ({ res, params }) => {
-    res.json({ data: await catalog.listProfiles(params.sourceKey ?? '') });
-  }));
-  r.get('/sources/:sourceKey/v1/profiles/:profileKey', handle({}, async ({ res, params }) => {
-    res.json(await catalog.getProfile(params.sourceKey ?? '', params.profileKey ?? ''));
-  }));
+  apiRoute({
+    method: 'put', path: `${SRC}/relationship-definitions/{key}`, operationId: 'putRelationshipDefinition', tag: 'Catalog',
+    summary: 'Create or update a relationship definition (admin)',
+    access: ADMIN, body: RelationshipDefinitionSchema,
+    responses: { 200: json('Updated (or unchanged).', RelationshipDefinitionOutSchema), 201: json('Created.', RelationshipDefinitionOutSchema) },
+    handler: async ({ params, body, deps }) => {
+      const { created, definition } = await deps.catalog.putRelationshipDefinition(params.sourceKey, params.key, body);
+      return { status: created ? 201 : 200, body: definition };
+    },
+  }),
+  apiRoute({
+    method: 'get', path: `${SRC}/relationship-definitions`, operationId: 'listRelationshipDefinitions', tag: 'Catalog',
+    summary: 'List the relationship definitions of a source',
+    access: READ,
+    responses: { 200: json('The relationship definitions.', listOf(RelationshipDefinitionOutSchema)) },
+    handler: async ({ params, deps }) => ({ status: 200, body: { data: await deps.catalog.listRelationshipDefinitions(params.sourceKey) } }),
+  }),
+  apiRoute({
+    method: 'get', path: `${SRC}/relationship-definitions/{key}`, operationId: 'getRelationshipDefinition', tag: 'Catalog', summary: 'Read a relationship definition',
+    access: READ,
+    responses: { 200: json('The relationship definition.', RelationshipDefinitionOutSchema) },
+    errors: { NOT_FOUND: 'the source or the definition does not exist' },
+    handler: async ({ params, deps }) => ({ status: 200, body: await deps.catalog.getRelationshipDefinition(params.sourceKey, params.key) }),
+  }),
 
-  r.put('/sources/:sourceKey/v1/relationship-definitions/:key', handle({ body: RelationshipDefinitionSchema }, async ({ res, body, params }) => {
-    authorize(principalOf(res), ['admin'], params.sourceKey);
-    const { created, definition } = await catalog.putRelationshipDefinition(params.sourceKey ?? '', key(params.key, 'relationship type key'), body);
-    res.status(created ? 201 : 200).json(definition);
-  }));
-  r.get('/sources/:sourceKey/v1/relationship-definitions', handle({}, async ({ res, params }) => {
-    res.json({ data: await catalog.listRelationshipDefinitions(params.sourceKey ?? '') });
-  }));
-  r.get('/sources/:sourceKey/v1/relationship-definitions/:key', handle({}, async ({ res, params }) => {
-    res.json(await catalog.getRelationshipDefinition(params.sourceKey ?? '', params.key ?? ''));
-  }));
-
-  r.put('/sources/:sourceKey/v1/collections/:collectionKey/pipeline', handle({ body: PipelineBodySchema }, async ({ res, body, params }) => {
-    authorize(principalOf(res), ['admin'], params.sourceKey);
-    const { created, pipeline } = await catalog.putPipeline(params.sourceKey ?? '', params.collectionKey ?? '', body.steps);
-    res.status(created ? 201 : 200).json(pipeline);
-  }));
-  r.get('/sources/:sourceKey/v1/collections/:collectionKey/pipeline', handle({ query: RevisionQuery }, async ({ res, query, params }) => {
-    const pipeline = await catalog.pipeline(params.sourceKey ?? '', params.collectionKey ?? '', query.revision);
-    if (!pipeline) throw notFound(`collection '${params.collectionKey}' has no pipeline${query.revision ? ` revision ${query.revision}` : ''}`);
-    res.json(pipeline);
-  }));
-  return r;
-}
-
+  apiRoute({
+    method: 'put', path: `${SRC}/collections/{collectionKey}/pipeline`, operationId: 'putPipeline', tag: 'Catalog',
+    summary: 'Define the pipeline of a collection (admin); every change makes a new revision',
+    access: ADMIN, body: PipelineBodySchema,
+    responses: {
+      200: json('The steps equal the latest revision: no new revision.', PipelineDefinitionSchema),
+      201: json('A new revision.', PipelineDefinitionSchema),
+    },
+    errors: { NOT_FOUND: 'the source does not exist, or the collection is neither a profile nor a relationship type', FAILED_PRECONDITION: 'concurrent changes; retry' },
+    handler: async ({ params, body, deps }) => {
+      const { created, pipeline } = await deps.catalog.putPipeline(params.sourceKey, params.collectionKey, body.steps);
+      return { status: created ? 201 : 200, body: pipeline };
+    },
+  }),
+  apiRoute({
+    method: 'get', path: `${SRC}/collections/{collectionKey}/pipeline`, operationId: 'getPipeline', tag: 'Catalog',
+    summary: 'Read the latest (or a given) pipeline revision',
+    access: READ, query: RevisionQuerySchema,
+    responses: { 200: json('The pipeline definition.', PipelineDefinitionSchema) },
+    errors: { NOT_FOUND: 'the source does not exist or the collection has no such pipeline' },
+    handler: async ({ params, query, deps }) => {
+      const pipeline = await deps.catalog.pipeline(params.sourceKey, params.collectionKey, query.revision);
+      if (!pipeline) throw notFound(`collection '${params.collectionKey}' has no pipeline${query.revision ? ` revision ${query.revision}` : ''}`);
+      return { status: 200, body: pipeline };
+    },
+  }),
+];

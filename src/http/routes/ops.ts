@@ -1,24 +1,56 @@
-import { Router } from 'express';
-import type { Registry } from 'prom-client';
+import { z } from 'zod';
 import { ApiError } from '../../errors';
+import { ErrorSchema, HealthSchema, ReadySchema } from '../../schemas/responses';
+import { docsHtml } from '../docs-page';
+import { json } from '../route';
+import { apiRoute } from './deps';
 
-/** Liveness, readiness and metrics; no API key needed. */
-export function opsRoutes(deps: { ready: () => Promise<void>; registry: Registry }): Router {
-  const r = Router();
-  r.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  r.get('/ready', async (_req, res) => {
-    try {
-      await deps.ready();
-      res.json({ status: 'ready' });
-    } catch (err) {
-      const body = new ApiError('FAILED_PRECONDITION', `not ready: ${(err as Error).message}`).toBody();
-      res.status(503).json({ ...body, code: 503 });
-    }
-  });
-  r.get('/metrics', async (_req, res) => {
-    res.type(deps.registry.contentType).send(await deps.registry.metrics());
-  });
-  return r;
-}
+// The operations endpoints take no query parameters; one sent anyway is a 400, not silently ignored.
+const NoQuery = z.object({}).strict();
+const DOCS_HTML = docsHtml();
+
+/** Liveness, readiness, metrics and the API reference; no API key needed (SPEC §2, operations endpoints). */
+export const opsRoutes = [
+  apiRoute({
+    method: 'get', path: '/health', operationId: 'health', tag: 'Operations', summary: 'Liveness',
+    access: 'public', query: NoQuery,
+    responses: { 200: json('The process is up.', HealthSchema) },
+    handler: () => ({ status: 200, body: { status: 'ok' } }),
+  }),
+  apiRoute({
+    method: 'get', path: '/ready', operationId: 'ready', tag: 'Operations', summary: 'Readiness: MongoDB and Temporal reachable',
+    access: 'public', query: NoQuery,
+    responses: {
+      200: json('Every dependency answers.', ReadySchema),
+      503: json('A dependency does not answer (type FAILED_PRECONDITION, code 503).', ErrorSchema),
+    },
+    handler: async ({ deps }) => {
+      try {
+        await deps.ready();
+        return { status: 200, body: { status: 'ready' } };
+      } catch (err) {
+        const body = new ApiError('FAILED_PRECONDITION', `not ready: ${(err as Error).message}`).toBody();
+        return { status: 503, body: { ...body, code: 503 } };
+      }
+    },
+  }),
+  apiRoute({
+    method: 'get', path: '/metrics', operationId: 'metrics', tag: 'Operations', summary: 'Prometheus metrics',
+    access: 'public', query: NoQuery,
+    responses: { 200: { description: 'Prometheus text exposition format.', schema: z.string(), contentType: 'text/plain' } },
+    handler: async ({ deps }) => ({ status: 200, text: { contentType: deps.metrics.contentType, content: await deps.metrics.metrics() } }),
+  }),
+  apiRoute({
+    method: 'get', path: '/openapi.json', operationId: 'openapi', tag: 'Operations', summary: 'This OpenAPI document',
+    access: 'public', query: NoQuery,
+    responses: { 200: json('OpenAPI 3.1 document generated from the route table and the zod schemas that validate requests.', z.looseObject({})) },
+    handler: ({ deps }) => ({ status: 200, body: deps.openapi() }),
+  }),
+  apiRoute({
+    method: 'get', path: '/docs', operationId: 'docs', tag: 'Operations', summary: 'Interactive API documentation (Swagger UI, served locally)',
+    description: 'The page loads its assets (`docs/…`) and this document by relative URLs, so it works offline and behind a path prefix.',
+    access: 'public', query: NoQuery,
+    responses: { 200: { description: 'HTML page.', schema: z.string(), contentType: 'text/html' } },
+    handler: () => ({ status: 200, text: { contentType: 'text/html', content: DOCS_HTML } }),
+  }),
+];

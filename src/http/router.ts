@@ -1,0 +1,104 @@
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { ApiError } from '../errors';
+import type { ApiKeyService, Principal } from '../services/api-keys';
+import type { CatalogService } from '../services/catalog';
+import { findJsonHazard } from '../schemas/predicate';
+import { authenticate, authorize, principalOf } from './auth';
+import type { Reply, Route } from './route';
+import { formatPath, parseOrThrow } from './validate';
+
+export interface BodyLimits {
+  single: number;
+  bundle: number;
+  bulk: number;
+}
+
+export interface RouterDeps<D> {
+  keys: ApiKeyService;
+  catalog: Pick<CatalogService, 'getSource'>;
+  limits: BodyLimits;
+  /** Handed to every handler. */
+  handlers: D;
+}
+
+/** Deepest JSON nesting any request body may have (profiles, the deepest legitimate bodies, stop at 200). */
+const MAX_BODY_DEPTH = 256;
+
+/** Bodies are parsed as JSON under these content types; anything else is a 415. */
+const JSON_TYPES = ['application/json', 'application/json-patch+json', 'application/merge-patch+json', 'application/*+json'];
+
+const ANONYMOUS: Principal = { id: 'anonymous', name: 'anonymous', roles: [], sources: [] };
+
+/** Routes under `/sources/{sourceKey}/` act inside a source, which must exist (checked after authorization, so a key learns nothing of sources it cannot reach). */
+const SOURCE_PREFIX = '/sources/{sourceKey}/';
+
+/** `{name}` → `:name`, the Express spelling of the same path. */
+export function expressPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}
+
+function send(res: Response, reply: Reply): void {
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  res.status(reply.status);
+  if (reply.text) res.type(reply.text.contentType).send(reply.text.content);
+  else if (reply.body === undefined) res.end();
+  else res.json(reply.body);
+}
+
+/** JSON bodies only, with the size limit of the route. */
+function bodyParser(limit: number): RequestHandler {
+  const parse = express.json({ limit, type: JSON_TYPES });
+  return (req, res, next) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (!hasBody) return next();
+    if (!req.is(JSON_TYPES)) {
+      return next(new ApiError('UNSUPPORTED_MEDIA_TYPE', `content type ${req.headers['content-type'] ?? '(none)'} is not supported; send application/json`));
+    }
+    parse(req, res, next);
+  };
+}
+
+/**
+ * The Express router of a route table. Matching is exact: case-sensitive, no trailing slash, so a path either is a
+ * route, whose declared access is enforced before anything else runs, or is no route at all. Per route: authenticate,
+ * authorize from the route's access and its `{sourceKey}`, check the source exists, parse the body with the route's
+ * limit, validate path parameters, query and body with the route's schemas, run the handler, send its reply.
+ */
+export function routerOf<D>(routes: readonly Route<D>[], deps: RouterDeps<D>): Router {
+  const router = Router({ caseSensitive: true, strict: true });
+  const authn = authenticate(deps.keys);
+  const parsers = {
+    single: bodyParser(deps.limits.single),
+    bundle: bodyParser(deps.limits.bundle),
+    bulk: bodyParser(deps.limits.bulk),
+  };
+  for (const r of routes) {
+    const chain: RequestHandler[] = [];
+    if (r.access !== 'public') {
+      const access = r.access;
+      chain.push(authn, async (req: Request, res: Response, next: NextFunction) => {
+        const sourceKey = (req.params as Record<string, string | undefined>).sourceKey;
+        const source = access.scope === 'source' ? sourceKey : access.scope === 'every-source' ? '*' : undefined;
+        authorize(principalOf(res), access.roles, source);
+        if (r.path.startsWith(SOURCE_PREFIX)) await deps.catalog.getSource(sourceKey ?? '');
+        next();
+      }, parsers[r.bodyLimit]);
+    }
+    chain.push(async (req: Request, res: Response) => {
+      const params = parseOrThrow(r.params, req.params, 'path parameters') as Record<string, string>;
+      const query = r.query ? parseOrThrow(r.query, req.query, 'query parameters') : {};
+      let body: unknown;
+      if (r.body) {
+        if (req.body === undefined) throw new ApiError('INVALID_ARGUMENT', 'a JSON request body is required');
+        // Before any recursive code (zod, JSON Patch) walks the body: a hostile depth must not exhaust the stack.
+        const hazard = findJsonHazard(req.body, MAX_BODY_DEPTH);
+        if (hazard) throw new ApiError('INVALID_ARGUMENT', 'invalid request body', [{ path: formatPath(hazard.path) || '(body)', message: hazard.message }]);
+        body = parseOrThrow(r.body, req.body, 'request body');
+      }
+      const principal = r.access === 'public' ? ANONYMOUS : principalOf(res);
+      send(res, await r.handler({ params, query, body, principal, deps: deps.handlers, req, res }));
+    });
+    router[r.method](expressPath(r.path), ...chain);
+  }
+  return router;
+}

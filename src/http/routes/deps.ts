@@ -1,0 +1,26 @@
+import type { Registry } from 'prom-client';
+import type { z } from 'zod';
+import type { Services } from '../../services';
+import { route, type Route, type RouteSpec } from '../route';
+
+/** What the API's handlers call: the services, readiness and the metrics registry. */
+export type ApiHandlers = Omit<Services, 'locks'> & {
+  /** Resolves when MongoDB and Temporal answer; rejects with the reason otherwise. */
+  ready: () => Promise<void>;
+  metrics: Registry;
+  /** The OpenAPI document of the table (handed in, so the table does not import the generator built from it). */
+  openapi: () => unknown;
+};
+
+export type ApiRoute = Route<ApiHandlers>;
+
+/** `route()` for the API's handlers. */
+export function apiRoute<Path extends string, P extends Record<string, z.ZodType> = Record<never, never>, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
+  spec: RouteSpec<ApiHandlers, Path, P, Q, B>,
+): ApiRoute {
+  return route(spec);
+}
+
+/** Error reasons several routes share. */
+export const NO_SOURCE = { NOT_FOUND: 'the source does not exist' } as const;
+export const CONCURRENT = { FAILED_PRECONDITION: 'the record changed concurrently too many times; retry' } as const;

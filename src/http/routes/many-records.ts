@@ -1,0 +1,73 @@
+import { BulkBodySchema } from '../../schemas/bulk';
+import { BundleBodySchema } from '../../schemas/bundle';
+import { PurgeBodySchema } from '../../schemas/purge';
+import { TaskQuerySchema } from '../../schemas/records';
+import {
+  AcceptedSchema, BulkAcceptedSchema, BulkTaskSchema, BundlePersistedSchema, PurgeAcceptedSchema, PurgeSchema,
+} from '../../schemas/responses';
+import { READERS, json } from '../route';
+import { NO_SOURCE, apiRoute } from './deps';
+
+const SRC = '/sources/{sourceKey}/v1';
+const INGEST = { roles: ['ingest'], scope: 'source' } as const;
+
+/**
+ * Bulk, bundle and purge (SPEC §2): the requests that act on many records. They come before the record routes in the
+ * table, so `POST .../resources/bulk` is the bulk endpoint even in a source with a profile named `bulk`.
+ */
+export const manyRecordRoutes = [
+  ...(['resources', 'relationships'] as const).map((collection) => apiRoute({
+    method: 'post', path: `${SRC}/${collection}/bulk`, operationId: collection === 'resources' ? 'bulkResources' : 'bulkRelationships', tag: 'Bulk',
+    summary: `Run up to 100,000 ${collection === 'resources' ? 'resource' : 'relationship'} operations (ingest keys); always asynchronous`,
+    description: 'Only the envelope is checked here (400 when malformed). Operations run in order and independently: an invalid one is a FAILURE receipt. Poll the task (`bk_...`).',
+    access: INGEST, body: BulkBodySchema, bodyLimit: 'bulk',
+    responses: { 202: json('ACCEPTED: the bulk runs in Temporal.', BulkAcceptedSchema) },
+    errors: NO_SOURCE,
+    handler: async ({ params, body, deps }) => ({
+      status: 202,
+      body: await deps.bulk.accept(params.sourceKey, collection === 'resources' ? 'RESOURCE' : 'RELATIONSHIP', body.operations),
+    }),
+  })),
+  apiRoute({
+    method: 'get', path: `${SRC}/resources/bulk/{bulkId}`, operationId: 'getBulk', tag: 'Bulk', summary: 'Read a bulk task (alias of the task API)',
+    access: { roles: READERS, scope: 'source' }, query: TaskQuerySchema,
+    responses: { 200: json('The task, with `bulkId`.', BulkTaskSchema) },
+    errors: { NOT_FOUND: 'the source or the task does not exist' },
+    handler: async ({ params, query, deps }) => {
+      const out = await deps.tasks.get(params.sourceKey, params.bulkId, { withReceipts: query.withReceipts, perPage: query.perPage, ...(query.cursor ? { cursor: query.cursor } : {}) });
+      return { status: 200, body: { ...out, bulkId: out.taskId } };
+    },
+  }),
+
+  apiRoute({
+    method: 'post', path: `${SRC}/bundle`, operationId: 'submitBundle', tag: 'Bundle',
+    summary: 'Write resource and relationship operations all together or not at all (ingest keys)',
+    description: 'Every operation is checked at the door (400 naming each bad path, e.g. `resourceOperations[2].create.data.name`; nothing is written). `@rootIdN` is the id of the N-th resource operation. The bundle is written only when every operation has left its pipeline; until then every receipt is PENDING. If one fails, is rejected or is cancelled, nothing is written.',
+    access: INGEST, body: BundleBodySchema, bodyLimit: 'bundle',
+    responses: {
+      201: json('PERSISTED: no operation triggered a pipeline step, and all were written before the answer.', BundlePersistedSchema),
+      202: json('ACCEPTED: pipeline executions run (or the write took longer than the API waits); poll the task (`bd_...`).', AcceptedSchema),
+    },
+    errors: { ...NO_SOURCE, FAILED_PRECONDITION: 'a record of the bundle was written by another request meanwhile; nothing was written' },
+    handler: async ({ params, body, deps }) => {
+      const out = await deps.bundle.submit(params.sourceKey, body);
+      return { status: out.status === 'PERSISTED' ? 201 : 202, body: out };
+    },
+  }),
+
+  apiRoute({
+    method: 'post', path: `${SRC}/purge`, operationId: 'startPurge', tag: 'Purge', summary: 'Delete every record of a collection (ingest keys)',
+    description: 'Cancels the collection\'s active pipeline executions, then deletes its records in batches; purging resources also deletes the relationships pointing at them. The task (`pg_...`) has one DELETE receipt.',
+    access: INGEST, body: PurgeBodySchema,
+    responses: { 202: json('ACCEPTED: the purge runs in Temporal; poll it or its task.', PurgeAcceptedSchema) },
+    errors: { NOT_FOUND: 'the source does not exist, or the collection is not a ROOT profile / relationship type of it', FAILED_PRECONDITION: 'a purge of the same collection is still running' },
+    handler: async ({ params, body, deps }) => ({ status: 202, body: await deps.purge.start(params.sourceKey, body) }),
+  }),
+  apiRoute({
+    method: 'get', path: `${SRC}/purge/{purgeId}`, operationId: 'getPurge', tag: 'Purge', summary: 'Read a purge: status and counts',
+    access: { roles: READERS, scope: 'source' },
+    responses: { 200: json('The purge.', PurgeSchema) },
+    errors: { NOT_FOUND: 'the source or the purge does not exist' },
+    handler: async ({ params, deps }) => ({ status: 200, body: await deps.purge.get(params.sourceKey, params.purgeId) }),
+  }),
+];
