@@ -1,15 +1,16 @@
 import { Context } from '@temporalio/activity';
+import { ChunkRunner } from './bulk-chunks';
 import type { ActivityDeps } from './deps';
 
 /** Chunks one activity runs at most (each up to 1,000 operations), so one attempt stays well within its timeout. */
 const CHUNKS_PER_ACTIVITY = 20;
 
-/** The activities of bulk processing; the logic lives in BulkService, shared with nothing else. */
+/** The activities of bulk processing; the logic lives in ChunkRunner. */
 export function createBulkActivities(deps: ActivityDeps) {
-  const bulk = deps.services.bulk;
+  const bulk = new ChunkRunner(deps);
   return {
     /**
-     * Runs staged chunks from `from` on (see BulkService.processChunks). Heartbeats the next chunk to run, so
+     * Runs staged chunks from `from` on (see ChunkRunner.processChunks). Heartbeats the next chunk to run, so
      * a retry after a lost worker resumes there, and so a lost worker is noticed within a minute.
      */
     async bulkProcessChunks(taskId: string, from: number): Promise<{ next: number; handedOff: number }> {

@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import type { ClientSession } from 'mongodb';
-import { bundlesOf, type BundleDoc, type BundleOp } from '../src/services/bundle';
-import { receiptSet, type ExecutionDoc, type OperationBody, type ReceiptPatch, type RelationshipDoc, type ResourceDoc } from '../src/store/db';
-import { firstMeta, nextMeta } from '../src/store/record-writes';
+import { receiptSet, type BundleDoc, type BundleOp, type ExecutionDoc, type OperationBody, type ReceiptPatch, type RelationshipDoc, type ResourceDoc } from '../src/store/documents';
+import { firstMeta, nextMeta } from '../src/records/record-writes';
+import { SluiceError } from '../src/errors';
 import type { ActivityDeps } from './deps';
 import { createPipelineActivities, RECEIPT_FOR, TERMINAL } from './pipeline';
+import { documentId, lockKey } from '../src/records/keys';
 
 /** What the commit did: wrote everything, or found the bundle cannot be written (nothing was). */
 export type BundleCommitResult = { status: 'COMMITTED' } | { status: 'DROPPED'; seq?: number; reason: string };
@@ -38,9 +38,9 @@ function heartbeat(): void {
  */
 export function createBundleActivities(deps: ActivityDeps) {
   const { store } = deps;
-  const { catalog, pipelines, locks } = deps.services;
+  const { catalog, pipelines, locks } = deps;
   const now = deps.now ?? (() => new Date());
-  const bundles = bundlesOf(store);
+  const bundles = store.bundles;
   const { finish } = createPipelineActivities(deps);
 
   // A replica set (real MongoDB) runs the final write in one transaction; FerretDB has none.
@@ -57,7 +57,7 @@ export function createBundleActivities(deps: ActivityDeps) {
 
   async function load(taskId: string): Promise<BundleDoc> {
     const doc = await bundles.findOne({ _id: taskId });
-    if (!doc) throw ApplicationFailure.create({ type: 'InvalidOperation', message: `bundle ${taskId} does not exist`, nonRetryable: true });
+    if (!doc) throw new SluiceError('NOT_FOUND', `bundle ${taskId} does not exist`);
     return doc;
   }
 
@@ -69,7 +69,7 @@ export function createBundleActivities(deps: ActivityDeps) {
   }
 
   async function resourceExists(source: string, type: string, id: string): Promise<boolean> {
-    return Boolean(await store.resources.findOne({ _id: `${source}/${type}/${id}` }, { projection: { _id: 1 } }));
+    return Boolean(await store.resources.findOne({ _id: documentId(source, type, id) }, { projection: { _id: 1 } }));
   }
 
   /**
@@ -83,7 +83,7 @@ export function createBundleActivities(deps: ActivityDeps) {
     const expected: (string | null)[] = [];
     for (const op of bundle.ops) {
       const what = `${op.targetType.toLowerCase()} ${op.type}/${op.id}`;
-      const key = `${source}/${op.type}/${op.id}`;
+      const key = documentId(source, op.type, op.id);
       const current = op.targetType === 'RESOURCE'
         ? await store.resources.findOne({ _id: key }, { projection: { meta: 1 } })
         : await store.relationships.findOne({ _id: key }, { projection: { meta: 1 } });
@@ -117,7 +117,7 @@ export function createBundleActivities(deps: ActivityDeps) {
   async function apply(source: string, w: Write, at: string, session?: ClientSession): Promise<void> {
     const { op } = w;
     const opts = session ? { session } : {};
-    const _id = `${source}/${op.type}/${op.id}`;
+    const _id = documentId(source, op.type, op.id);
     const guarded = <T>(lockKey: string, fn: () => Promise<T>): Promise<T> => (session ? fn() : locks.run(lockKey, fn));
     if (op.targetType === 'RESOURCE') {
       await guarded(_id, async () => {
@@ -143,7 +143,7 @@ export function createBundleActivities(deps: ActivityDeps) {
       });
       return;
     }
-    await guarded(`rel:${_id}`, async () => {
+    await guarded(lockKey('RELATIONSHIP', _id), async () => {
       const current = await store.relationships.findOne({ _id }, opts);
       if (current?.lastWrite === w.writeId || (current?.meta.versionId ?? null) !== w.expected) return;
       if (op.action === 'DELETE') {
@@ -153,7 +153,7 @@ export function createBundleActivities(deps: ActivityDeps) {
       const body = w.body as OperationBody;
       const from = body.from ?? current?.from;
       const to = body.to ?? current?.to;
-      if (!from || !to) throw ApplicationFailure.create({ type: 'InvalidOperation', message: `relationship ${op.type}/${op.id} has no ends`, nonRetryable: true });
+      if (!from || !to) throw new SluiceError('INVALID_ARGUMENT', `relationship ${op.type}/${op.id} has no ends`);
       if (!current) {
         const doc: RelationshipDoc = { _id, source, type: op.type, id: op.id, from, to, data: body.data, meta: firstMeta(source, body.meta, at), lastWrite: w.writeId };
         await store.relationships.insertOne(doc, opts);
@@ -201,7 +201,7 @@ export function createBundleActivities(deps: ActivityDeps) {
         }
         const dot = op.pipelineDefinitionId.lastIndexOf('.');
         const pipeline = await catalog.pipeline(bundle.source, op.pipelineDefinitionId.slice(0, dot), Number(op.pipelineDefinitionId.slice(dot + 1)));
-        if (!pipeline) throw ApplicationFailure.create({ type: 'InvalidOperation', message: `pipeline ${op.pipelineDefinitionId} does not exist`, nonRetryable: true });
+        if (!pipeline) throw new SluiceError('NOT_FOUND', `pipeline ${op.pipelineDefinitionId} does not exist`);
         const accepted = await pipelines.accept({
           source: bundle.source, action: op.action, targetType: op.targetType, type: op.type, id: op.id, body: op.body ?? { data: {} },
           ...(op.previous ? { previous: op.previous } : {}), pipeline, receivedAt: bundle.receivedAt,
@@ -259,7 +259,7 @@ export function createBundleActivities(deps: ActivityDeps) {
     async bundleDrop(taskId: string, drop: { seq?: number; reason: string }): Promise<void> {
       const bundle = await load(taskId);
       if (bundle.state === 'COMMITTED' || bundle.state === 'COMMITTING') {
-        throw ApplicationFailure.create({ type: 'InvalidOperation', message: `bundle ${taskId} is ${bundle.state}: it cannot be dropped`, nonRetryable: true });
+        throw new SluiceError('FAILED_PRECONDITION', `bundle ${taskId} is ${bundle.state}: it cannot be dropped`, [], { retryable: false });
       }
       const at = now().toISOString();
       if (bundle.state !== 'DROPPED') await bundles.updateOne({ _id: taskId }, { $set: { state: 'DROPPED', reason: drop.reason, settledAt: at } });

@@ -1,11 +1,13 @@
 import type { Embedder } from '../src/pipeline/embedder';
-import type { Services } from '../src/services';
+import type { WritePath } from '../src/records';
 import type { Store } from '../src/store/db';
 
-/** What every activity factory is built from; tests hand in fakes where they need control. */
-export interface ActivityDeps {
+/**
+ * What every activity factory is built from: the store, the record write path (catalog, record writers, receipts,
+ * locks, hand-off to Temporal), the embedder and the clock. Tests hand in fakes where they need control.
+ */
+export interface ActivityDeps extends WritePath {
   store: Store;
-  services: Services;
   embedder: Embedder;
   now?: () => Date;
 }

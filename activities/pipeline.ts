@@ -1,5 +1,4 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import type { PredicateContext } from '../src/predicate';
 import { parseDuration } from '../src/pipeline/duration';
 import { normalize } from '../src/pipeline/normalizer';
@@ -8,10 +7,13 @@ import { stepTriggered } from '../src/pipeline/trigger';
 import { runValidator, validatorOutcome } from '../src/pipeline/validator';
 import { vectorize } from '../src/pipeline/vectorizer';
 import type { Step } from '../src/schemas/pipeline';
-import { receiptSet, type Decision, type ExecutionDoc, type ExecutionStatus, type ExecutionStep, type OperationBody, type ReceiptPatch, type ReceiptStatus } from '../src/store/db';
-import { writeRelationship, writeResource } from '../src/store/record-writes';
+import type { Decision, ExecutionStatus, ReceiptStatus } from '../src/domain';
+import { receiptSet, type ExecutionDoc, type ExecutionStep, type OperationBody, type ReceiptPatch } from '../src/store/documents';
+import { writeRelationship, writeResource } from '../src/records/record-writes';
 import { executionSummary, type ExecutionSummary } from '../workflows/messages';
+import { SluiceError } from '../src/errors';
 import type { ActivityDeps } from './deps';
+import { documentId, lockKey } from '../src/records/keys';
 
 
 export const TERMINAL: ExecutionStatus[] = ['SUCCESSFUL', 'ERROR', 'CANCELLED', 'DROPPED'];
@@ -42,19 +44,19 @@ export type StepOutcome = { outcome: 'DONE' | 'FAIL' } | { outcome: 'REVIEW'; re
  */
 export function createPipelineActivities(deps: ActivityDeps) {
   const { store, embedder } = deps;
-  const { catalog, locks } = deps.services;
+  const { catalog, locks } = deps;
   const now = deps.now ?? (() => new Date());
 
   async function load(executionId: string): Promise<ExecutionDoc> {
     const doc = await store.executions.findOne({ _id: executionId });
-    if (!doc) throw ApplicationFailure.create({ type: 'InvalidOperation', message: `execution ${executionId} does not exist`, nonRetryable: true });
+    if (!doc) throw new SluiceError('NOT_FOUND', `execution ${executionId} does not exist`);
     return doc;
   }
 
   async function stepsOf(doc: ExecutionDoc): Promise<Step[]> {
     const dot = doc.pipelineDefinitionId.lastIndexOf('.');
     const pipeline = await catalog.pipeline(doc.source, doc.pipelineDefinitionId.slice(0, dot), Number(doc.pipelineDefinitionId.slice(dot + 1)));
-    if (!pipeline) throw ApplicationFailure.create({ type: 'InvalidOperation', message: `pipeline ${doc.pipelineDefinitionId} does not exist`, nonRetryable: true });
+    if (!pipeline) throw new SluiceError('NOT_FOUND', `pipeline ${doc.pipelineDefinitionId} does not exist`);
     return pipeline.steps;
   }
 
@@ -152,7 +154,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
     const steps = await stepsOf(doc);
     const step = steps[index];
     const recorded = doc.steps[index];
-    if (!step || !recorded) throw ApplicationFailure.create({ type: 'InvalidOperation', message: `execution ${executionId} has no step ${index}`, nonRetryable: true });
+    if (!step || !recorded) throw new SluiceError('NOT_FOUND', `execution ${executionId} has no step ${index}`);
     const review = (): StepOutcome => {
       const cfg = step.type === 'HUMAN_REVIEW' ? step.config : undefined;
       return { outcome: 'REVIEW', ...(cfg?.timeout ? { reviewTimeoutMs: parseDuration(cfg.timeout) } : {}), ...(cfg?.onTimeout ? { onTimeout: cfg.onTimeout } : {}) };
@@ -277,8 +279,8 @@ export function createPipelineActivities(deps: ActivityDeps) {
         });
         if (outcome !== 'done') return fail(outcome);
       } else {
-        const key = `${doc.source}/${target.type}/${target.id}`;
-        const outcome = await locks.run(`rel:${key}`, async () => {
+        const key = documentId(doc.source, target.type, target.id);
+        const outcome = await locks.run(lockKey('RELATIONSHIP', key), async () => {
           const current = await store.relationships.findOne({ _id: key });
           if (current?.lastWrite === executionId) return 'done';
           if (action === 'CREATE' && current) return `relationship ${target.type}/${target.id} already exists`;

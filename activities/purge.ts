@@ -1,7 +1,9 @@
 import { cancellationSignal, heartbeat } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { CancelledFailure } from '@temporalio/common';
 import type { Filter } from 'mongodb';
-import type { ExecutionDoc, ExecutionStatus, PurgeDoc, PurgeStatus, ReceiptStatus, RelationshipDoc } from '../src/store/db';
+import type { ExecutionStatus, PurgeStatus, ReceiptStatus } from '../src/domain';
+import type { ExecutionDoc, PurgeDoc, RelationshipDoc } from '../src/store/documents';
+import { SluiceError } from '../src/errors';
 import type { ActivityDeps } from './deps';
 
 const ACTIVE: ExecutionStatus[] = ['IN_PROGRESS', 'IN_REVIEW'];
@@ -37,7 +39,7 @@ export type PurgeOutcome = { status: 'SUCCESS' } | { status: 'FAILURE'; receipt:
  */
 export function createPurgeActivities(deps: ActivityDeps) {
   const { store } = deps;
-  const { pipelines } = deps.services;
+  const { pipelines } = deps;
   const now = deps.now ?? (() => new Date());
 
   async function load(purgeId: string): Promise<PurgeDoc | null> {
@@ -103,7 +105,7 @@ export function createPurgeActivities(deps: ActivityDeps) {
   /** Runs one batch from the recorded progress; false when every stage is done. */
   async function step(purgeId: string, tuning: PurgeBatchOptions): Promise<boolean> {
     let doc = await load(purgeId);
-    if (!doc) throw ApplicationFailure.create({ type: 'InvalidOperation', message: `purge ${purgeId} does not exist`, nonRetryable: true });
+    if (!doc) throw new SluiceError('NOT_FOUND', `purge ${purgeId} does not exist`);
     if (doc.status !== 'PENDING') return false;
     const { stage: s, batch } = doc.progress;
     const stage = stagesOf(doc.collectionType)[s];

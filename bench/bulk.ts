@@ -2,8 +2,8 @@
 // of the same documents into the same server (a collection with the same indexes as `resources`).
 // Env: BENCH_BULK_N (10000; the README also records a 100,000 run), BENCH_BULK_ROUNDS (3).
 import { newId } from '../src/ids';
-import type { ResourceDoc } from '../src/store/db';
-import { firstMeta } from '../src/store/record-writes';
+import type { ResourceDoc } from '../src/store/documents';
+import { firstMeta } from '../src/records/record-writes';
 import { cpuCell, cpuMeter, cpuProfile, dbCalls, emit, intFromEnv, nowMs, printTable, round, runBench, startSluice, totalCalls, type Sluice } from './support';
 
 const BENCH = 'bulk';

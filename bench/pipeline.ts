@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
-import { recordKey } from '../src/services/pipelines';
+import { recordKey } from '../src/records/keys';
 import { recordWorkflowId } from '../workflows/messages';
 import type { BareActivities, bareWorkflow } from './workflows/bare';
 import {

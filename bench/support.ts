@@ -17,7 +17,7 @@ import { createActivities } from '../activities';
 import { loadConfig, type Config } from '../src/config';
 import { createConfiguredApp } from '../src/http/app';
 import { embedderFromConfig } from '../src/pipeline/embedder-config';
-import { applyCatalog, readCatalogFile } from '../src/services/catalog-file';
+import { applyCatalog, readCatalogFile } from '../src/catalog/catalog-file';
 import { createServices, type Services } from '../src/services';
 import { connectStore, ensureIndexes, type Store } from '../src/store/db';
 import { temporalConnection } from '../src/temporal';
@@ -399,7 +399,7 @@ export async function startSluice(name: string, opts: { worker?: boolean } = {})
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue,
       workflowBundle: { codePath: bundle },
-      activities: createActivities({ store, services, embedder: embedderFromConfig(config) }),
+      activities: createActivities({ store, ...services, embedder: embedderFromConfig(config) }),
     });
     worker = { run: w.run().finally(() => native.close()), stop: () => w.shutdown() };
   }

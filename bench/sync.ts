@@ -6,7 +6,7 @@
 import autocannon from 'autocannon';
 import { MongoClient } from 'mongodb';
 import { newId, newTaskId } from '../src/ids';
-import type { ResourceDoc } from '../src/store/db';
+import type { ResourceDoc } from '../src/store/documents';
 import {
   cpuCell, cpuMeter, cpuProfile, dbCalls, emit, intFromEnv, lookupProbe, nowMs, printTable, round, runBench, startSluice, stats, totalCalls,
   type CpuSplit, type DbCallStats, type Sluice,

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import { applyCatalog, readCatalogFile } from './services/catalog-file';
+import { applyCatalog, readCatalogFile } from './catalog/catalog-file';
 import type { Services } from './services';
 
 /**

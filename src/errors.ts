@@ -1,56 +1,77 @@
-/** The error types of the public API (SPEC §2) and the HTTP status each one maps to. */
-export const ERROR_STATUS = {
-  INVALID_ARGUMENT: 400,
-  UNAUTHENTICATED: 401,
-  PERMISSION_DENIED: 403,
-  NOT_FOUND: 404,
-  ALREADY_EXISTS: 409,
-  FAILED_PRECONDITION: 409,
-  CONTENT_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  INTERNAL: 500,
-} as const;
+import type { z } from 'zod';
 
-export type ErrorType = keyof typeof ERROR_STATUS;
+/**
+ * The error types of the product (SPEC §2: Clinia's types plus UNSUPPORTED_MEDIA_TYPE). The HTTP layer maps each to a
+ * status (src/http/error-handler.ts), the activity wrapper to a Temporal failure (activities/failure.ts).
+ */
+export const ERROR_TYPES = [
+  'INVALID_ARGUMENT', 'UNAUTHENTICATED', 'PERMISSION_DENIED', 'NOT_FOUND', 'ALREADY_EXISTS', 'FAILED_PRECONDITION',
+  'CONTENT_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'INTERNAL',
+] as const;
+export type ErrorType = (typeof ERROR_TYPES)[number];
 
-/** An error answer lists at most this many details, so a bad request cannot make a huge answer. */
-export const MAX_DETAILS = 100;
+/** The types a retry can cure: a concurrent change (FAILED_PRECONDITION) and a fault of our own (INTERNAL). */
+export const RETRYABLE_ERROR_TYPES: ReadonlySet<ErrorType> = new Set(['FAILED_PRECONDITION', 'INTERNAL']);
 
 export interface ErrorDetail {
   path?: string;
   message: string;
 }
 
-/** The one error the HTTP layer knows how to answer; everything else becomes INTERNAL. */
-export class ApiError extends Error {
-  override name = 'ApiError';
+/**
+ * A failure the product knows: its type, a message for people, one detail per offending path, and whether trying
+ * again can succeed (by default: the types of RETRYABLE_ERROR_TYPES). No transport in it.
+ */
+export class SluiceError extends Error {
+  override name = 'SluiceError';
+  readonly retryable: boolean;
   constructor(
     readonly type: ErrorType,
     message: string,
     readonly details: ErrorDetail[] = [],
+    options: { retryable?: boolean } = {},
   ) {
     super(message);
-  }
-
-  get status(): number {
-    return ERROR_STATUS[this.type];
-  }
-
-  /** The response body of SPEC §2: `{code, type, message, details}`. */
-  toBody(): { code: number; type: ErrorType; message: string; details: ErrorDetail[] } {
-    const details = this.details.length > MAX_DETAILS
-      ? [...this.details.slice(0, MAX_DETAILS), { message: `... and ${this.details.length - MAX_DETAILS} more problems` }]
-      : this.details;
-    return { code: this.status, type: this.type, message: this.message, details };
+    this.retryable = options.retryable ?? RETRYABLE_ERROR_TYPES.has(type);
   }
 }
 
-/** Shorthand for a 400 with per-path details. */
-export function invalid(message: string, details: ErrorDetail[] = []): ApiError {
-  return new ApiError('INVALID_ARGUMENT', message, details);
+/** Shorthand for an INVALID_ARGUMENT with per-path details. */
+export function invalid(message: string, details: ErrorDetail[] = []): SluiceError {
+  return new SluiceError('INVALID_ARGUMENT', message, details);
 }
 
-/** Shorthand for a 404 naming what was not found. */
-export function notFound(message: string): ApiError {
-  return new ApiError('NOT_FOUND', message);
+/** Shorthand for a NOT_FOUND naming what was not found. */
+export function notFound(message: string): SluiceError {
+  return new SluiceError('NOT_FOUND', message);
+}
+
+/** Renders a zod issue path the way the API reports paths: `contained.primary[0].data.value`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>, prefix = ''): string {
+  let out = prefix;
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? String(seg) : `.${String(seg)}`;
+  }
+  return out;
+}
+
+/** The details of a ZodError, one per issue, paths rendered by formatPath. */
+export function zodDetails(error: z.ZodError, prefix = ''): ErrorDetail[] {
+  return error.issues.map((issue) => {
+    const path = formatPath(issue.path, prefix);
+    return path ? { path, message: issue.message } : { message: issue.message };
+  });
+}
+
+/** The one place a ZodError becomes INVALID_ARGUMENT. */
+export function fromZod(error: z.ZodError, what: string, prefix = ''): SluiceError {
+  return new SluiceError('INVALID_ARGUMENT', `invalid ${what}`, zodDetails(error, prefix));
+}
+
+/** Parses `value` with `schema` or throws INVALID_ARGUMENT naming each bad path. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string, prefix = ''): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw fromZod(result.error, what, prefix);
+  return result.data;
 }

@@ -1,4 +1,5 @@
-import type { Action, Predicate } from './schemas/predicate';
+import type { Action } from './domain';
+import type { Predicate } from './schemas/predicate';
 
 /** What a predicate is evaluated against: the incoming record and, on update, the stored one. */
 export interface PredicateContext {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { PipelineService } from './services/pipelines';
+import type { PipelineService } from './records/pipelines';
 
 /** How old an execution that never reached a workflow must be before it is ended. */
 export const ORPHAN_AGE_MS = 10 * 60_000;

@@ -1,4 +1,4 @@
-import type { ReceiptStatus } from './store/db';
+import type { ReceiptStatus } from './domain';
 
 export type StatusCounts = Record<ReceiptStatus, number>;
 

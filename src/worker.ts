@@ -3,7 +3,7 @@ import { createActivities } from '../activities';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { embedderFromConfig } from './pipeline/embedder-config';
-import { createServices } from './services';
+import { createWritePath } from './records';
 import { Client, Connection } from '@temporalio/client';
 import { connectStore, ensureIndexes } from './store/db';
 import { workerOptions } from './worker-options';
@@ -19,11 +19,11 @@ async function main(): Promise<void> {
     await ensureIndexes(store);
     // Activities start and supersede record workflows (bulk, bundle), so the worker has a client too.
     const client = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
-    const services = createServices(store, { client, taskQueue: config.TEMPORAL_TASK_QUEUE }, undefined, { readCacheMs: config.SLUICE_CATALOG_CACHE_MS });
-    const activities = createActivities({ store, services, embedder: embedderFromConfig(config) });
+    const writePath = createWritePath(store, { client, taskQueue: config.TEMPORAL_TASK_QUEUE }, undefined, { readCacheMs: config.SLUICE_CATALOG_CACHE_MS });
+    const activities = createActivities({ store, ...writePath, embedder: embedderFromConfig(config) });
     const worker = await Worker.create({ ...workerOptions(config.SLUICE_WORKFLOW_BUNDLE), connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');
-    const stopSweeper = startSweeper(services.pipelines, activities.finish, logger);
+    const stopSweeper = startSweeper(writePath.pipelines, activities.finish, logger);
     // Worker.run() handles SIGINT/SIGTERM itself: it stops polling and drains in-flight tasks.
     await worker.run();
     stopSweeper();

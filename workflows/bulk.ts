@@ -1,21 +1,11 @@
-import { continueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
+import { continueAsNew, sleep, workflowInfo } from '@temporalio/workflow';
+import { activitiesWith } from './activity-options';
+import type { BulkWorkflowInput } from './messages';
 
-type Activities = ReturnType<typeof createActivities>;
-
-const acts = proxyActivities<Activities>({
+const acts = activitiesWith({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
-
-export interface BulkWorkflowInput {
-  taskId: string;
-  chunkCount: number;
-  next: number;
-  /** Operations handed to pipelines by the chunks run so far (absent: none). */
-  handedOff?: number;
-}
 
 /** Running executions a bulk may have at once: the SQLite dev server struggles near ~1,000. */
 const MAX_RUNNING_EXECUTIONS = 200;

@@ -1,10 +1,8 @@
 import {
-  CancellationScope, condition, defineSignal, getExternalWorkflowHandle, isCancellation, log, proxyActivities, setHandler,
+  CancellationScope, condition, defineSignal, getExternalWorkflowHandle, isCancellation, log, setHandler,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
-import { executionWorkflowId } from './messages';
-
-type Activities = ReturnType<typeof createActivities>;
+import { activitiesWith } from './activity-options';
+import { executionWorkflowId, type BundleResult, type BundleWorkflowInput } from './messages';
 
 /** What an execution of a bundle reports to it: READY (steps done, not written), or how it ended without a write. */
 export interface BundleOpReport {
@@ -23,25 +21,10 @@ export interface BundleOutcome {
 /** Sent by a bundle's workflow to its executions once it has written everything, or dropped everything. */
 export const bundleOutcomeSignal = defineSignal<[BundleOutcome]>('bundleOutcome');
 
-/** The workflow id of a bundle: its task id, so Temporal runs one workflow per bundle. */
-export function bundleWorkflowId(taskId: string): string {
-  return `bundle:${taskId}`;
-}
-
-export interface BundleWorkflowInput {
-  taskId: string;
-}
-
-export interface BundleResult {
-  status: 'COMMITTED' | 'DROPPED';
-  reason?: string;
-}
-
 // Heartbeats let a lost worker be noticed within seconds, while a large bundle may take a while to hand out or write.
-const acts = proxyActivities<Activities>({
+const acts = activitiesWith({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
 });
 
 /** How long a dropped bundle waits for its executions to close before it settles their receipts itself. */

@@ -1,22 +1,19 @@
 import {
-  CancellationScope, condition, getExternalWorkflowHandle, isCancellation, log, proxyActivities, setHandler, upsertSearchAttributes, uuid4,
+  CancellationScope, condition, getExternalWorkflowHandle, isCancellation, log, setHandler, upsertSearchAttributes, uuid4,
   workflowInfo, ActivityCancellationType,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
-import type { Decision, ExecutionStatus } from '../src/store/db';
-import { bundleOpSignal, bundleOutcomeSignal, bundleWorkflowId, type BundleOpReport, type BundleOutcome } from './bundle';
-import { decisionSignal, SA_KEYS, type ExecutionRef } from './messages';
+import { activitiesWith } from './activity-options';
+import type { Decision, ExecutionStatus } from '../src/domain';
+import { bundleOpSignal, bundleOutcomeSignal, type BundleOpReport, type BundleOutcome } from './bundle';
+import { bundleWorkflowId, decisionSignal, SA_KEYS, type ExecutionRef } from './messages';
 import { parseDecisionSignal } from './decision-signal';
-
-type Activities = ReturnType<typeof createActivities>;
 
 // Activities run to completion even when the execution is cancelled, so the cleanup that follows is the
 // only writer of the execution once it starts (WAIT_CANCELLATION_COMPLETED).
-const acts = proxyActivities<Activities>({
+const acts = activitiesWith({
   // Short, so that work lost with a killed worker is retried soon; the HTTP embedder's own timeout is shorter.
   startToCloseTimeout: '20 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: ['InvalidOperation'] },
 });
 
 function setStatus(status: ExecutionStatus): void {

@@ -1,5 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { PurgeStatus } from '../src/domain';
 
 /** A pipeline execution handed to a record's workflow: ids only, the operation itself is in MongoDB. */
 export interface ExecutionRef {
@@ -71,3 +72,71 @@ export const SA_KEYS = {
   action: defineSearchAttributeKey(SA.action, SearchAttributeType.KEYWORD),
   targetType: defineSearchAttributeKey(SA.targetType, SearchAttributeType.KEYWORD),
 };
+
+// The workflows the API starts, by type name, with their inputs and results. The API starts them by name with
+// these types and never imports workflow code (test/unit/workflow-contracts.test.ts checks that the functions
+// of workflows/ have these names and shapes).
+
+/** The workflow type names, as workflows/index.ts exports them. */
+export const WORKFLOW_TYPES = {
+  record: 'recordWorkflow',
+  execution: 'pipelineExecutionWorkflow',
+  bulk: 'bulkWorkflow',
+  bundle: 'bundleWorkflow',
+  purge: 'purgeWorkflow',
+} as const;
+
+export interface RecordWorkflowInput {
+  recordKey: string;
+  pending?: ExecutionRef;
+  toCancel?: string[];
+}
+
+/** The one writer of a record's executions (workflows/record.ts). */
+export type RecordWorkflow = (input: RecordWorkflowInput) => Promise<void>;
+
+export interface BulkWorkflowInput {
+  taskId: string;
+  chunkCount: number;
+  next: number;
+  /** Operations handed to pipelines by the chunks run so far (absent: none). */
+  handedOff?: number;
+}
+
+/** Processes a bulk's staged chunks (workflows/bulk.ts). */
+export type BulkWorkflow = (input: BulkWorkflowInput) => Promise<void>;
+
+/** The workflow id of a bundle: its task id, so Temporal runs one workflow per bundle. */
+export function bundleWorkflowId(taskId: string): string {
+  return `bundle:${taskId}`;
+}
+
+export interface BundleWorkflowInput {
+  taskId: string;
+}
+
+export interface BundleResult {
+  status: 'COMMITTED' | 'DROPPED';
+  reason?: string;
+}
+
+/** One atomic bundle (workflows/bundle.ts). */
+export type BundleWorkflow = (input: BundleWorkflowInput) => Promise<BundleResult>;
+
+export interface PurgeWorkflowInput {
+  purgeId: string;
+  /** Records per batch (default 500). */
+  batchSize?: number;
+  /** Batches per activity call (default 20). */
+  batchesPerCall?: number;
+  /** Activity calls before the workflow continues as new (default 100), to keep each run's history short. */
+  callsPerRun?: number;
+}
+
+/** The workflow id of a purge: its business id. */
+export function purgeWorkflowId(purgeId: string): string {
+  return `purge:${purgeId}`;
+}
+
+/** Purges one collection (workflows/purge.ts). */
+export type PurgeWorkflow = (input: PurgeWorkflowInput) => Promise<PurgeStatus | undefined>;

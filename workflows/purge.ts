@@ -1,34 +1,16 @@
-import { CancellationScope, continueAsNew, isCancellation, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
-import type { PurgeStatus } from '../src/store/db';
-
-type Activities = ReturnType<typeof createActivities>;
+import { CancellationScope, continueAsNew, isCancellation, log, workflowInfo } from '@temporalio/workflow';
+import { activitiesWith } from './activity-options';
+import type { PurgeWorkflowInput } from './messages';
+import type { PurgeStatus } from '../src/domain';
 
 // Each call runs many batches and heartbeats after each: a dead worker is noticed within the heartbeat timeout.
-const batches = proxyActivities<Activities>({
+const batches = activitiesWith({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['InvalidOperation'] },
 });
-const acts = proxyActivities<Activities>({
+const acts = activitiesWith({
   startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
 });
-
-export interface PurgeWorkflowInput {
-  purgeId: string;
-  /** Records per batch (default 500). */
-  batchSize?: number;
-  /** Batches per activity call (default 20). */
-  batchesPerCall?: number;
-  /** Activity calls before the workflow continues as new (default 100), to keep each run's history short. */
-  callsPerRun?: number;
-}
-
-/** The workflow id of a purge: its business id. */
-export function purgeWorkflowId(purgeId: string): string {
-  return `purge:${purgeId}`;
-}
 
 /** The innermost message of a failure: an activity's own error rather than "Activity task failed". */
 function messageOf(err: unknown): string {

@@ -1,31 +1,21 @@
 import {
   allHandlersFinished, CancellationScope, CancelledFailure, condition, continueAsNew, getExternalWorkflowHandle, isCancellation, log,
-  proxyActivities, setHandler, startChild, workflowInfo, ParentClosePolicy, ChildWorkflowCancellationType,
+  setHandler, startChild, workflowInfo, ParentClosePolicy, ChildWorkflowCancellationType,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
+import { activitiesWith } from './activity-options';
 import { pipelineExecutionWorkflow } from './execution';
-import { enqueueSignal, executionWorkflowId, SA_KEYS, supersedeUpdate, type ExecutionRef } from './messages';
+import { enqueueSignal, executionWorkflowId, SA_KEYS, supersedeUpdate, type ExecutionRef, type RecordWorkflowInput } from './messages';
 
-type Activities = ReturnType<typeof createActivities>;
-
-const acts = proxyActivities<Activities>({
+const acts = activitiesWith({
   startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
 });
 
 // An inline execution's steps and commit run in one activity that heartbeats after each step: a lost worker
 // is noticed as soon as with one activity per step.
-const commitActs = proxyActivities<Activities>({
+const commitActs = activitiesWith({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
 });
-
-export interface RecordWorkflowInput {
-  recordKey: string;
-  pending?: ExecutionRef;
-  toCancel?: string[];
-}
 
 /**
  * The one writer of a record's pipeline executions (SPEC §5): Temporal allows one running workflow per

@@ -1,16 +1,16 @@
 import type { NextFunction, Request, Response } from 'express';
-import { ApiError } from '../errors';
+import { SluiceError } from '../errors';
 import type { ApiKeyService, Principal } from '../services/api-keys';
-import type { Role } from '../store/db';
+import type { Role } from '../domain';
 
 /** Resolves `X-API-Key` (or its alias `X-Clinia-API-Key`) to a principal; 401 when absent or unknown. */
 export function authenticate(keys: ApiKeyService): (req: Request, res: Response, next: NextFunction) => Promise<void> {
   return async (req, res, next) => {
     const header = req.headers['x-api-key'] ?? req.headers['x-clinia-api-key'];
     const secret = Array.isArray(header) ? header[0] : header;
-    if (!secret) throw new ApiError('UNAUTHENTICATED', 'missing API key: send it in the X-API-Key header');
+    if (!secret) throw new SluiceError('UNAUTHENTICATED', 'missing API key: send it in the X-API-Key header');
     const principal = await keys.authenticate(secret);
-    if (!principal) throw new ApiError('UNAUTHENTICATED', 'unknown API key');
+    if (!principal) throw new SluiceError('UNAUTHENTICATED', 'unknown API key');
     res.locals.principal = principal;
     next();
   };
@@ -19,7 +19,7 @@ export function authenticate(keys: ApiKeyService): (req: Request, res: Response,
 /** The principal set by `authenticate`. */
 export function principalOf(res: Response): Principal {
   const p = res.locals.principal as Principal | undefined;
-  if (!p) throw new ApiError('UNAUTHENTICATED', 'missing API key: send it in the X-API-Key header');
+  if (!p) throw new SluiceError('UNAUTHENTICATED', 'missing API key: send it in the X-API-Key header');
   return p;
 }
 
@@ -36,9 +36,9 @@ function hasRole(p: Principal, roles: readonly Role[]): boolean {
 /** 403 unless the key has one of `roles` and, when given, access to `source`. */
 export function authorize(p: Principal, roles: readonly Role[], source?: string): void {
   if (!hasRole(p, roles)) {
-    throw new ApiError('PERMISSION_DENIED', `this API key lacks the role needed here (one of: ${roles.join(', ')})`);
+    throw new SluiceError('PERMISSION_DENIED', `this API key lacks the role needed here (one of: ${roles.join(', ')})`);
   }
   if (source !== undefined && !canAccessSource(p, source)) {
-    throw new ApiError('PERMISSION_DENIED', `this API key has no access to source '${source}'`);
+    throw new SluiceError('PERMISSION_DENIED', `this API key has no access to source '${source}'`);
   }
 }

@@ -1,6 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, zodToOpenAPIRegistry, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import type { z } from 'zod';
-import { ERROR_STATUS, type ErrorType } from '../errors';
+import type { ErrorType } from '../errors';
 import { CreateApiKeyBodySchema } from '../schemas/api-keys';
 import { RelationshipDefinitionSchema, SourceBodySchema } from '../schemas/catalog';
 import { DecisionBodySchema } from '../schemas/decision';
@@ -13,6 +13,7 @@ import {
 } from '../schemas/records';
 import * as R from '../schemas/responses';
 import { version } from '../../package.json';
+import { HTTP_STATUS } from './error-handler';
 import { TAGS, type Route } from './route';
 import { ROUTES } from './routes';
 
@@ -91,7 +92,7 @@ function errorsOf(route: Route<unknown>): Partial<Record<ErrorType, string>> {
 function errorResponses(reasons: Partial<Record<ErrorType, string>>): Record<string, ResponseConfig> {
   const byStatus = new Map<number, string[]>();
   for (const [type, reason] of Object.entries(reasons) as [ErrorType, string][]) {
-    const status = ERROR_STATUS[type];
+    const status = HTTP_STATUS[type];
     byStatus.set(status, [...(byStatus.get(status) ?? []), `${type}: ${reason}`]);
   }
   return Object.fromEntries([...byStatus].map(([status, lines]) => [String(status), {

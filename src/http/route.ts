@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ErrorType } from '../errors';
 import { KeySchema } from '../schemas/profile';
 import type { Principal } from '../services/api-keys';
-import type { Role } from '../store/db';
+import type { Role } from '../domain';
 
 /** The sections of the API reference, in the order /docs lists them, with the description each one gets there. */
 export const TAGS = {

@@ -1,11 +1,10 @@
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { ApiError } from '../errors';
+import { SluiceError, formatPath, parseOrThrow } from '../errors';
 import type { ApiKeyService, Principal } from '../services/api-keys';
-import type { CatalogService } from '../services/catalog';
+import type { CatalogService } from '../catalog/catalog';
 import { findJsonHazard } from '../schemas/predicate';
 import { authenticate, authorize, principalOf } from './auth';
 import type { Reply, Route } from './route';
-import { formatPath, parseOrThrow } from './validate';
 
 export interface BodyLimits {
   single: number;
@@ -52,7 +51,7 @@ function bodyParser(limit: number): RequestHandler {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     if (!hasBody) return next();
     if (!req.is(JSON_TYPES)) {
-      return next(new ApiError('UNSUPPORTED_MEDIA_TYPE', `content type ${req.headers['content-type'] ?? '(none)'} is not supported; send application/json`));
+      return next(new SluiceError('UNSUPPORTED_MEDIA_TYPE', `content type ${req.headers['content-type'] ?? '(none)'} is not supported; send application/json`));
     }
     parse(req, res, next);
   };
@@ -89,10 +88,10 @@ export function routerOf<D>(routes: readonly Route<D>[], deps: RouterDeps<D>): R
       const query = r.query ? parseOrThrow(r.query, req.query, 'query parameters') : {};
       let body: unknown;
       if (r.body) {
-        if (req.body === undefined) throw new ApiError('INVALID_ARGUMENT', 'a JSON request body is required');
+        if (req.body === undefined) throw new SluiceError('INVALID_ARGUMENT', 'a JSON request body is required');
         // Before any recursive code (zod, JSON Patch) walks the body: a hostile depth must not exhaust the stack.
         const hazard = findJsonHazard(req.body, MAX_BODY_DEPTH);
-        if (hazard) throw new ApiError('INVALID_ARGUMENT', 'invalid request body', [{ path: formatPath(hazard.path) || '(body)', message: hazard.message }]);
+        if (hazard) throw new SluiceError('INVALID_ARGUMENT', 'invalid request body', [{ path: formatPath(hazard.path) || '(body)', message: hazard.message }]);
         body = parseOrThrow(r.body, req.body, 'request body');
       }
       const principal = r.access === 'public' ? ANONYMOUS : principalOf(res);

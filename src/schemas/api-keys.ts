@@ -1,6 +1,5 @@
 import { z } from 'zod';
-
-export const RoleSchema = z.enum(['admin', 'ingest', 'review', 'read']);
+import { RoleSchema } from './domain';
 
 /** Body of `POST /admin/v1/api-keys`. */
 export const CreateApiKeyBodySchema = z

@@ -1,9 +1,7 @@
 import { z } from 'zod';
+import type { Action } from '../domain';
+import { ActionSchema } from './domain';
 
-/** The four write actions a predicate can test with `{action: {in: [...]}}`. */
-export const ACTIONS = ['CREATE', 'UPSERT', 'UPDATE', 'DELETE'] as const;
-export const ActionSchema = z.enum(ACTIONS, { error: () => `must be one of ${ACTIONS.join(', ')}` });
-export type Action = z.infer<typeof ActionSchema>;
 
 /** The operators of a property predicate; a predicate node carries exactly one of them. */
 export const PROPERTY_OPERATORS = ['exists', 'eq', 'neq', 'in', 'gt', 'gte', 'lt', 'lte', 'matches', 'changed'] as const;

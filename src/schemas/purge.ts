@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { PurgeCollectionTypeSchema } from './domain';
 import { KeySchema } from './profile';
 
 /** Body of `POST /sources/{k}/v1/purge`. */
 export const PurgeBodySchema = z
   .object({
-    collectionType: z.enum(['resources', 'relationships']).describe('`resources` purges a ROOT profile\'s records, `relationships` a relationship type\'s.'),
+    collectionType: PurgeCollectionTypeSchema.describe('`resources` purges a ROOT profile\'s records, `relationships` a relationship type\'s.'),
     collectionKey: KeySchema.describe('The profile key or the relationship type key.'),
   })
   .strict();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ExecutionStatusSchema } from './domain';
 
 /** ISO 8601 date-time with a timezone, as the seeds' `meta.createdAt`. */
 export const IsoDateTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a timezone' });
@@ -94,7 +95,7 @@ export const TaskQuerySchema = z
 /** Query of `GET .../pipelines/executions` (the review queue with `status=IN_REVIEW`). */
 export const ExecutionListQuerySchema = z
   .object({
-    status: z.enum(['IN_PROGRESS', 'IN_REVIEW', 'SUCCESSFUL', 'ERROR', 'CANCELLED', 'DROPPED']).optional(),
+    status: ExecutionStatusSchema.optional(),
     type: z.string().min(1).optional(),
     perPage: z.coerce.number().int().min(1).max(1000).default(50),
     cursor: z.string().min(1).optional(),

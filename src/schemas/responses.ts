@@ -1,20 +1,16 @@
 import { z } from 'zod';
-import { ERROR_STATUS, type ErrorType } from '../errors';
+import { ERROR_TYPES } from '../errors';
 import { CreateApiKeyBodySchema } from './api-keys';
 import { RelationshipDefinitionSchema, SourceBodySchema } from './catalog';
 import { DecisionBodySchema } from './decision';
+import { ActionSchema, ExecutionStatusSchema, PurgeStatusSchema, ReceiptStatusSchema, StepStatusSchema, TargetTypeSchema } from './domain';
 import { StepSchema } from './pipeline';
-import { ActionSchema } from './predicate';
 import { KeySchema, ProfileDefinitionSchema } from './profile';
 import { PurgeBodySchema } from './purge';
-import { ExecutionListQuerySchema, IdentifierSchema } from './records';
+import { IdentifierSchema } from './records';
 
 // The shapes the API answers with. The route table names them per status, and /openapi.json is generated from them.
 
-const ERROR_TYPES = Object.keys(ERROR_STATUS) as [ErrorType, ...ErrorType[]];
-const ReceiptStatusSchema = z.enum(['SUCCESS', 'PENDING', 'FAILURE', 'CANCELLED']);
-const ExecutionStatusSchema = ExecutionListQuerySchema.shape.status.unwrap();
-const TargetTypeSchema = z.enum(['RESOURCE', 'RELATIONSHIP']);
 const Timestamp = z.iso.datetime({ offset: true });
 const DataSchema = z.record(z.string(), z.unknown());
 
@@ -97,7 +93,7 @@ export const PurgeAcceptedSchema = z.object({
 export const PurgeSchema = z.object({
   purgeId: z.string(),
   taskId: TaskIdSchema,
-  status: z.enum(['PENDING', 'SUCCESS', 'FAILURE']),
+  status: PurgeStatusSchema,
   collectionType: PurgeBodySchema.shape.collectionType,
   collectionKey: z.string(),
   deletedCount: z.number().int().describe('Records of the collection deleted so far; exact once SUCCESS.'),
@@ -129,7 +125,7 @@ export const ExecutionSchema = z.object({
   status: ExecutionStatusSchema,
   steps: z.array(z.object({
     type: z.string(),
-    status: z.enum(['PENDING', 'IN_PROGRESS', 'IN_REVIEW', 'PROCESSED', 'NOT_TRIGGERED', 'ERROR', 'CANCELLED']),
+    status: StepStatusSchema,
     processedAt: Timestamp.optional(),
     error: z.object({ message: z.string(), details: z.array(ErrorDetailSchema).optional() }).optional(),
     decision: DecisionSchema.optional(),

@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ApiError } from '../errors';
+import { SluiceError } from '../errors';
 import { newId } from '../ids';
 import type { CreateApiKeyBody } from '../schemas/api-keys';
-import { isDuplicateKey, type ApiKeyDoc, type Role, type Store } from '../store/db';
+import { isDuplicateKey, type Store } from '../store/db';
+import type { Role } from '../domain';
+import type { ApiKeyDoc } from '../store/documents';
 
 /** The caller, as resolved from its API key. */
 export interface Principal {
@@ -49,7 +51,7 @@ export class ApiKeyService {
     try {
       await this.store.apiKeys.insertOne(doc);
     } catch (err) {
-      if (isDuplicateKey(err)) throw new ApiError('ALREADY_EXISTS', 'an API key with this secret already exists');
+      if (isDuplicateKey(err)) throw new SluiceError('ALREADY_EXISTS', 'an API key with this secret already exists');
       throw err;
     }
     return { ...toPublic(doc), key: secret };
@@ -79,7 +81,7 @@ export class ApiKeyService {
   /** Revokes a key; 404 when it does not exist. */
   async remove(id: string): Promise<void> {
     const res = await this.store.apiKeys.deleteOne({ _id: id });
-    if (res.deletedCount === 0) throw new ApiError('NOT_FOUND', `API key ${id} does not exist`);
+    if (res.deletedCount === 0) throw new SluiceError('NOT_FOUND', `API key ${id} does not exist`);
     this.cache.clear();
   }
 

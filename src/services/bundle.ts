@@ -1,63 +1,24 @@
 import type { Client } from '@temporalio/client';
-import type { Collection } from 'mongodb';
-import { ApiError, invalid, type ErrorDetail } from '../errors';
+import { SluiceError, invalid, type ErrorDetail } from '../errors';
 import { newId, newTaskId, RECORD_ID_PATTERN } from '../ids';
 import type { BundleBody } from '../schemas/bundle';
 import type { RelationshipOperation, ResourceOperation } from '../schemas/bulk';
-import type { Action, OperationBody, ReceiptDoc, ResourceDoc, Store, TargetType } from '../store/db';
+import type { Store } from '../store/db';
+import type { BundleOp, ReceiptDoc, ResourceDoc } from '../store/documents';
 import { replaceRootIds, type RootIdTokens } from '../validation/root-id';
-import { bundleWorkflow, bundleWorkflowId } from '../../workflows/bundle';
-import type { CatalogService } from './catalog';
-import { recordKey, type PipelineService } from './pipelines';
-import type { RelationshipBuild, RelationshipService } from './relationships';
-import { applyJsonPatch, resourceKey, resourcePatchDetails, type ResourceBuild, type ResourceService } from './resources';
-import { receiptOut, type Receipt } from './tasks';
+import { bundleWorkflowId, WORKFLOW_TYPES, type BundleWorkflow } from '../../workflows/messages';
+import type { CatalogService } from '../catalog/catalog';
+import { type PipelineService } from '../records/pipelines';
+import { recordKey } from '../records/keys';
+import type { RelationshipBuild, RelationshipService } from '../records/relationships';
+import { applyJsonPatch, resourcePatchDetails, type ResourceBuild, type ResourceService } from '../records/resources';
+import { documentId } from '../records/keys';
+import { receiptOut, type Receipt } from '../records/tasks';
 
 /** How long the API waits for a bundle without pipeline steps to be written before it answers 202 instead of 201. */
 const SYNC_WAIT_MS = 30_000;
 
 const ID_TOKEN = /^@rootId\d*$/;
-
-/** One operation of a bundle as staged: checked at the door, ids resolved, what it writes. */
-export interface BundleOp {
-  /** Position in the bundle: resource operations first, then relationship operations. */
-  seq: number;
-  targetType: TargetType;
-  action: Action;
-  type: string;
-  id: string;
-  /** The version to write (absent for DELETE); an operation with a pipeline writes what its execution made of it. */
-  body?: OperationBody;
-  /** The record's `versionId` at the door (null: absent). An operation without a pipeline is written only over it. */
-  expectedVersion: string | null;
-  /** The pipeline revision (`clinic.2`) the operation runs through, and the record it read (for `changed` triggers). */
-  pipelineDefinitionId?: string;
-  previous?: Record<string, unknown>;
-}
-
-/**
- * A bundle's staged operations and its progress. Only the bundle's workflow writes it after the door:
- * OPEN (executions running) → COMMITTING (the intent of the write is recorded) → COMMITTED, or DROPPED.
- */
-export interface BundleDoc {
-  _id: string;
-  source: string;
-  receivedAt: string;
-  ops: BundleOp[];
-  state: 'OPEN' | 'COMMITTING' | 'COMMITTED' | 'DROPPED';
-  /** Seqs whose execution was handed to its record's workflow (a retried start skips them). */
-  started: number[];
-  /** The write decided: its time, and each record's `versionId` (by seq) when it was decided. */
-  intent?: { at: string; expected: (string | null)[] };
-  reason?: string;
-  createdAt: string;
-  settledAt?: string;
-}
-
-/** The staged bundles. */
-export function bundlesOf(store: Store): Collection<BundleDoc> {
-  return store.db.collection<BundleDoc>('bundles');
-}
 
 export type BundleAnswer =
   | { taskId: string; status: 'ACCEPTED' }
@@ -74,9 +35,9 @@ function resourcePart(op: ResourceOperation): { id?: string; type: string } {
   }
 }
 
-/** An ApiError's details placed under the operation's path (`resourceOperations[2].create` + `data.name`). */
+/** An SluiceError's details placed under the operation's path (`resourceOperations[2].create` + `data.name`). */
 function located(err: unknown, prefix: string, fallback: string): ErrorDetail[] {
-  if (!(err instanceof ApiError)) throw err;
+  if (!(err instanceof SluiceError)) throw err;
   if (!err.details.length) return [{ path: `${prefix}.${fallback}`, message: err.message }];
   return err.details.map((d) => ({
     path: d.path === undefined ? `${prefix}.${fallback}` : d.path.startsWith('[') ? `${prefix}.patch${d.path}` : `${prefix}.${d.path}`,
@@ -89,7 +50,7 @@ async function at<T>(path: string, lookup: Promise<T>): Promise<T> {
   try {
     return await lookup;
   } catch (err) {
-    if (err instanceof ApiError && !err.details.length) throw invalid(err.message, [{ path, message: err.message }]);
+    if (err instanceof SluiceError && !err.details.length) throw invalid(err.message, [{ path, message: err.message }]);
     throw err;
   }
 }
@@ -138,14 +99,14 @@ export class BundleService {
     }
 
     const taskId = newTaskId('BUNDLE');
-    await bundlesOf(this.store).insertOne({ _id: taskId, source, receivedAt, ops, state: 'OPEN', started: [], createdAt: this.now().toISOString() });
+    await this.store.bundles.insertOne({ _id: taskId, source, receivedAt, ops, state: 'OPEN', started: [], createdAt: this.now().toISOString() });
     await this.store.tasks.insertOne({ _id: taskId, source, kind: 'BUNDLE', operationCount: ops.length, createdAt: receivedAt });
     // Receipts of operations with a pipeline are written when their execution is (PipelineService.accept).
     const receipts: ReceiptDoc[] = ops.filter((o) => !o.pipelineDefinitionId).map((o) => ({
       _id: `${taskId}:${o.seq}`, taskId, seq: o.seq, source, action: o.action, targetType: o.targetType, type: o.type, id: o.id, status: 'PENDING', receivedAt,
     }));
     if (receipts.length) await this.store.receipts.insertMany(receipts);
-    const handle = await this.temporal.client.workflow.start(bundleWorkflow, {
+    const handle = await this.temporal.client.workflow.start<BundleWorkflow>(WORKFLOW_TYPES.bundle, {
       workflowId: bundleWorkflowId(taskId),
       taskQueue: this.temporal.taskQueue,
       args: [{ taskId }],
@@ -155,7 +116,7 @@ export class BundleService {
 
     const result = await within(handle.result(), SYNC_WAIT_MS);
     if (!result) return { taskId, status: 'ACCEPTED' };
-    if (result.status === 'DROPPED') throw new ApiError('FAILED_PRECONDITION', `the bundle was not written (task ${taskId}): ${result.reason ?? 'dropped'}; nothing of it was written, try again`);
+    if (result.status === 'DROPPED') throw new SluiceError('FAILED_PRECONDITION', `the bundle was not written (task ${taskId}): ${result.reason ?? 'dropped'}; nothing of it was written, try again`);
     const written = (await this.store.receipts.find({ taskId }).sort({ seq: 1 }).toArray()).map((r) => ({ targetType: r.targetType, receipt: receiptOut(r) }));
     return {
       taskId,
@@ -207,9 +168,9 @@ export class BundleService {
     };
     // A relationship's end may be a resource the bundle creates, and may not be one it deletes.
     const after = new Map<string, boolean>();
-    body.resourceOperations.forEach((op, i) => after.set(resourceKey(source, resourcePart(op).type, ids[i] ?? ''), op.action !== 'DELETE'));
+    body.resourceOperations.forEach((op, i) => after.set(documentId(source, resourcePart(op).type, ids[i] ?? ''), op.action !== 'DELETE'));
     const exists = async (type: string, id: string): Promise<boolean> => {
-      const key = resourceKey(source, type, id);
+      const key = documentId(source, type, id);
       return after.get(key) ?? Boolean(await this.store.resources.findOne({ _id: key }, { projection: { _id: 1 } }));
     };
 
@@ -247,7 +208,7 @@ export class BundleService {
   private async prepareResource(source: string, op: ResourceOperation, seq: number, id: string, tokens: RootIdTokens): Promise<BundleOp> {
     const { type } = resourcePart(op);
     const profile = await at('type', this.catalog.rootProfile(source, type));
-    const current = await this.store.resources.findOne({ _id: resourceKey(source, type, id) });
+    const current = await this.store.resources.findOne({ _id: documentId(source, type, id) });
     const base: BundleOp = { seq, targetType: 'RESOURCE', action: op.action, type, id, expectedVersion: current?.meta.versionId ?? null };
     if (op.action === 'DELETE') {
       if (!current) throw invalid('not found', [{ path: 'id', message: `resource ${type}/${id} does not exist` }]);
@@ -299,7 +260,7 @@ export class BundleService {
     let id = target.id;
     let build: RelationshipBuild;
     if (op.action === 'DELETE') {
-      const current = await this.store.relationships.findOne({ _id: `${source}/${type}/${id}` }, { projection: { meta: 1 } });
+      const current = await this.store.relationships.findOne({ _id: documentId(source, type, id) }, { projection: { meta: 1 } });
       if (!current) throw invalid('not found', [{ path: 'id', message: `relationship ${type}/${id} does not exist` }]);
       return { seq, targetType: 'RELATIONSHIP', action: 'DELETE', type, id, expectedVersion: current.meta.versionId };
     }
@@ -318,7 +279,7 @@ export class BundleService {
       id = checkedId;
       build = async () => draft;
     }
-    const current = await this.store.relationships.findOne({ _id: `${source}/${type}/${id}` });
+    const current = await this.store.relationships.findOne({ _id: documentId(source, type, id) });
     const prepared = await this.relationships.prepare(source, type, id, op.action, current, build);
     for (const end of ['from', 'to'] as const) {
       if (!(await exists(prepared[end].type, prepared[end].id))) throw invalid('missing end', [{ path: 'id', message: `its ${end} resource ${prepared[end].type}/${prepared[end].id} is deleted by this bundle` }]);

@@ -1,11 +1,13 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { ApiError, notFound } from '../errors';
+import { SluiceError, notFound } from '../errors';
 import { newTaskId } from '../ids';
-import { findOfSource, type PurgeDoc, type Store, type TargetType } from '../store/db';
+import { findOfSource, type Store } from '../store/db';
+import type { TargetType } from '../domain';
+import type { PurgeDoc } from '../store/documents';
 import type { RecordLocks } from '../store/record-lock';
 import { SA_KEYS } from '../../workflows/messages';
-import { purgeWorkflow, purgeWorkflowId, type PurgeWorkflowInput } from '../../workflows/purge';
-import type { CatalogService } from './catalog';
+import { purgeWorkflowId, WORKFLOW_TYPES, type PurgeWorkflow, type PurgeWorkflowInput } from '../../workflows/messages';
+import type { CatalogService } from '../catalog/catalog';
 
 export type CollectionType = PurgeDoc['collectionType'];
 
@@ -74,7 +76,7 @@ export class PurgeService {
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError) && (err as { name?: string }).name !== 'WorkflowNotFoundError') throw err;
     }
-    if (state === 'RUNNING') throw new ApiError('FAILED_PRECONDITION', `purge '${running._id}' of ${req.collectionType} '${req.collectionKey}' is still running`);
+    if (state === 'RUNNING') throw new SluiceError('FAILED_PRECONDITION', `purge '${running._id}' of ${req.collectionType} '${req.collectionKey}' is still running`);
     await this.close(running._id, 'the purge workflow is not running');
   }
 
@@ -105,7 +107,7 @@ export class PurgeService {
         status: 'PENDING', receivedAt: at,
       });
       try {
-        await this.temporal.client.workflow.start(purgeWorkflow, {
+        await this.temporal.client.workflow.start<PurgeWorkflow>(WORKFLOW_TYPES.purge, {
           workflowId: purgeWorkflowId(purgeId),
           taskQueue: this.temporal.taskQueue,
           args: [{ purgeId, ...tuning }],
@@ -120,7 +122,7 @@ export class PurgeService {
       } catch (err) {
         const message = `the workflow service did not take the purge: ${(err as Error).message}`;
         await this.close(purgeId, message);
-        throw new ApiError('INTERNAL', message);
+        throw new SluiceError('INTERNAL', message);
       }
     });
     return { taskId: purgeId, purgeId, status: 'ACCEPTED' };

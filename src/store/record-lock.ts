@@ -1,15 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { ApiError } from '../errors';
+import { SluiceError } from '../errors';
 import type { Store } from './db';
-
-export interface LockDoc {
-  _id: string;
-  token: string;
-  expiresAt: Date;
-}
-
-/** The collection of record locks. */
-export const RECORD_LOCKS = 'record_locks';
 
 const LEASE_MS = 15_000;
 const WAIT_MS = 30_000;
@@ -25,7 +16,7 @@ export class RecordLocks {
 
   /** Runs `fn` while holding the lock of `key`; 409 FAILED_PRECONDITION when it cannot be had in time. */
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const locks = this.store.db.collection<LockDoc>(RECORD_LOCKS);
+    const locks = this.store.recordLocks;
     const token = randomBytes(12).toString('hex');
     const deadline = Date.now() + WAIT_MS;
     for (let attempt = 0; ; attempt++) {
@@ -36,7 +27,7 @@ export class RecordLocks {
         if ((err as { code?: number }).code !== 11000) throw err;
         // Waiters poll gently: every attempt costs the database a write, and FerretDB on SQLite has one connection.
         if (attempt % 8 === 7) await locks.deleteOne({ _id: key, expiresAt: { $lt: this.now() } });
-        if (Date.now() > deadline) throw new ApiError('FAILED_PRECONDITION', `record ${key} is busy with other writes; try again`);
+        if (Date.now() > deadline) throw new SluiceError('FAILED_PRECONDITION', `record ${key} is busy with other writes; try again`);
         await new Promise((r) => setTimeout(r, Math.min(250, 5 + attempt * 10) * (0.5 + Math.random())));
       }
     }

@@ -1,3 +1,5 @@
+import { ChunkRunner } from '../../activities/bulk-chunks';
+import { createLocalEmbedder } from '../../src/pipeline/embedder';
 import { expectError, startApi, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait';
 
@@ -154,7 +156,7 @@ describe('chunks retried after a crash', () => {
         // heartbeats say: nothing may be written twice.
         async bulkProcessChunks(taskId: string, from: number) {
           calls.push(from);
-          if (calls.length === 2) await faulty.services.bulk.processChunks(taskId, 0, { retry: true, maxChunks: 100 });
+          if (calls.length === 2) await new ChunkRunner({ store: faulty.store, ...faulty.services, embedder: createLocalEmbedder() }).processChunks(taskId, 0, { retry: true, maxChunks: 100 });
           const out = await real.bulkProcessChunks(taskId, from);
           if (calls.length === 1) throw new Error('worker lost (forced)');
           return out;

@@ -1,4 +1,4 @@
-import { CatalogService } from '../../src/services/catalog';
+import { CatalogService } from '../../src/catalog/catalog';
 import { expectError, startApi, type HttpResult, type TestApi } from '../support/api';
 
 let api: TestApi;

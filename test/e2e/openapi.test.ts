@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { createApp } from '../../src/http/app';
 import { openApiDocument } from '../../src/http/openapi';
-import { ERROR_STATUS } from '../../src/errors';
+import { ERROR_TYPES } from '../../src/errors';
 import { startApi, type TestApi } from '../support/api';
 
 let api: TestApi;
@@ -182,7 +182,7 @@ describe('GET /openapi.json', () => {
   test('errors are documented with the one error body and every error type', () => {
     const error = doc.components.schemas.Error;
     expect(error.required.sort()).toEqual(['code', 'details', 'message', 'type']);
-    expect(error.properties.type.enum.sort()).toEqual(Object.keys(ERROR_STATUS).sort());
+    expect(error.properties.type.enum.sort()).toEqual([...ERROR_TYPES].sort());
     const create = operation('post', `${SRC}/resources/{type}`).responses;
     for (const status of ['400', '401', '403', '404', '409', '413', '415']) {
       expect(create[status].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });

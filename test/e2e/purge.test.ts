@@ -1,5 +1,6 @@
-import type { RelationshipDoc, ResourceDoc } from '../../src/store/db';
-import { purgeWorkflow, purgeWorkflowId } from '../../workflows/purge';
+import type { RelationshipDoc, ResourceDoc } from '../../src/store/documents';
+import { purgeWorkflow } from '../../workflows/purge';
+import { purgeWorkflowId } from '../../workflows/messages';
 import { expectError, startApi, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait';
 

@@ -1,6 +1,6 @@
 import { createActivities } from '../../activities';
 import { createLocalEmbedder } from '../../src/pipeline/embedder';
-import { recordKey } from '../../src/services/pipelines';
+import { recordKey } from '../../src/records/keys';
 import { sweepOrphanedExecutions } from '../../src/sweeper';
 import { recordWorkflowId } from '../../workflows/messages';
 import { recordWorkflow } from '../../workflows/record';
@@ -37,7 +37,7 @@ async function recordedOnly(id: string, createdAt: string, extra: Record<string,
 }
 
 test('an operation the API recorded but never handed to a workflow ends in ERROR, and its task in FAILURE', async () => {
-  const { finish } = createActivities({ store: api.store, services: api.services, embedder: createLocalEmbedder() });
+  const { finish } = createActivities({ store: api.store, ...api.services, embedder: createLocalEmbedder() });
   const orphan = await recordedOnly('sweep-old', HOUR_AGO);
   const recent = await recordedOnly('sweep-recent', new Date().toISOString());
   const ofBulk = await recordedOnly('sweep-bulk', HOUR_AGO, { opKey: 'bk_x:0' });

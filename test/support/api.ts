@@ -8,7 +8,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { createActivities } from '../../activities';
 import { createLocalEmbedder } from '../../src/pipeline/embedder';
 import { createApp } from '../../src/http/app';
-import { applyCatalog, readCatalogFile } from '../../src/services/catalog-file';
+import { applyCatalog, readCatalogFile } from '../../src/catalog/catalog-file';
 import { createServices, type Services } from '../../src/services';
 import { connectStore, ensureIndexes, type Store } from '../../src/store/db';
 import { temporalReady } from '../../src/temporal';
@@ -73,7 +73,7 @@ export async function startApi(opts: StartOptions = {}): Promise<TestApi> {
   if (opts.worker) {
     installQuietRuntime();
     const nativeConnection = await NativeConnection.connect({ address });
-    const real = createActivities({ store, services, embedder: createLocalEmbedder() });
+    const real = createActivities({ store, ...services, embedder: createLocalEmbedder() });
     const bundle = process.env.SLUICE_TEST_WORKFLOW_BUNDLE;
     const w = await Worker.create({
       connection: nativeConnection,

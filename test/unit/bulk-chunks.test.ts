@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { canWaitForReview } from '../../src/services/pipelines';
-import { chunkOf } from '../../src/services/tasks';
+import { canWaitForReview } from '../../src/records/pipelines';
+import { chunkOf } from '../../src/records/tasks';
 import { StepSchema } from '../../src/schemas/pipeline';
 
 describe('chunkOf', () => {

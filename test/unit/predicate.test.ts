@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 
 import { deepEqual, evaluatePredicate, propertyAt, type PredicateContext } from '../../src/predicate';
-import { PredicateSchema, type Action, type Predicate } from '../../src/schemas/predicate';
+import type { Action } from '../../src/domain';
+import { PredicateSchema, type Predicate } from '../../src/schemas/predicate';
 
 const issuesOf = (input: unknown) => {
   const result = PredicateSchema.safeParse(input);

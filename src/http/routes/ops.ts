@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { ApiError } from '../../errors';
+import { SluiceError } from '../../errors';
 import { ErrorSchema, HealthSchema, ReadySchema } from '../../schemas/responses';
 import { docsHtml } from '../docs-page';
+import { errorBody } from '../error-handler';
 import { json } from '../route';
 import { apiRoute } from './deps';
 
@@ -29,8 +30,7 @@ export const opsRoutes = [
         await deps.ready();
         return { status: 200, body: { status: 'ready' } };
       } catch (err) {
-        const body = new ApiError('FAILED_PRECONDITION', `not ready: ${(err as Error).message}`).toBody();
-        return { status: 503, body: { ...body, code: 503 } };
+        return { status: 503, body: errorBody(new SluiceError('FAILED_PRECONDITION', `not ready: ${(err as Error).message}`), 503) };
       }
     },
   }),

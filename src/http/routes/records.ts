@@ -8,8 +8,8 @@ import {
   AcceptedSchema, DecisionSchema, ExecutionSchema, PersistedDeleteSchema, PersistedRelationshipSchema, PersistedResourceSchema,
   RelationshipSchema, ResourceSchema, TaskSchema, pageOf,
 } from '../../schemas/responses';
-import type { RelationshipOutcome } from '../../services/relationships';
-import type { WriteOutcome } from '../../services/resources';
+import type { RelationshipOutcome } from '../../records/relationships';
+import type { WriteOutcome } from '../../records/resources';
 import { READERS, json, type Reply } from '../route';
 import { CONCURRENT, NO_SOURCE, apiRoute } from './deps';
 

@@ -1,23 +1,21 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Filter } from 'mongodb';
 import { pageBy } from '../store/paging';
-import { ApiError, notFound } from '../errors';
+import { SluiceError, notFound } from '../errors';
 import { newId, newTaskId } from '../ids';
 import type { PredicateContext } from '../predicate';
 import { pipelineTriggered } from '../pipeline/trigger';
 import type { DecisionBody } from '../schemas/decision';
 import type { Step } from '../schemas/pipeline';
-import { findOfSource, isDuplicateKey, receiptSet, type Action, type Decision, type ExecutionDoc, type ExecutionStatus, type OperationBody, type ReceiptPatch, type Store, type TargetType } from '../store/db';
-import { enqueueSignal, decisionSignal, executionSummary, executionWorkflowId, recordWorkflowId, SA_KEYS, supersedeUpdate, type ExecutionRef } from '../../workflows/messages';
-import { recordWorkflow } from '../../workflows/record';
-import type { Principal } from './api-keys';
-import type { CatalogService, PipelineDefinition } from './catalog';
+import { findOfSource, isDuplicateKey, type Store } from '../store/db';
+import type { Action, Decision, ExecutionStatus, TargetType } from '../domain';
+import { receiptSet, type ExecutionDoc, type OperationBody, type ReceiptPatch } from '../store/documents';
+import { enqueueSignal, decisionSignal, executionSummary, executionWorkflowId, recordWorkflowId, SA_KEYS, supersedeUpdate, type ExecutionRef, WORKFLOW_TYPES, type RecordWorkflow } from '../../workflows/messages';
+import type { Principal } from '../services/api-keys';
+import type { CatalogService, PipelineDefinition } from '../catalog/catalog';
+import { recordKey } from './keys';
 
 
-/** The key of a record across the system: one record workflow, one lock, one active execution per key. */
-export function recordKey(source: string, targetType: TargetType, type: string, id: string): string {
-  return `${source}:${targetType}:${type}:${id}`;
-}
 
 export interface AcceptInput {
   source: string;
@@ -162,18 +160,18 @@ export class PipelineService {
     try {
       try {
         // Usually no workflow runs for the record: start one with the execution as its input.
-        await this.temporal.client.workflow.start(recordWorkflow, { ...options, args: [{ recordKey: key, pending: ref }] });
+        await this.temporal.client.workflow.start<RecordWorkflow>(WORKFLOW_TYPES.record, { ...options, args: [{ recordKey: key, pending: ref }] });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         // One runs: hand it the execution, or start a new one if it has just ended (atomically).
-        await this.temporal.client.workflow.signalWithStart(recordWorkflow, { ...options, args: [{ recordKey: key }], signal: enqueueSignal, signalArgs: [ref] });
+        await this.temporal.client.workflow.signalWithStart<RecordWorkflow, [ExecutionRef]>(WORKFLOW_TYPES.record, { ...options, args: [{ recordKey: key }], signal: enqueueSignal, signalArgs: [ref] });
       }
     } catch (err) {
       const message = `the workflow service did not take the operation: ${(err as Error).message}`;
       const receiptPatch: ReceiptPatch = { status: 'FAILURE', executionStatus: 'ERROR', completedAt: at, error: { message } };
       await this.store.executions.updateOne({ _id: executionId }, { $set: { status: 'ERROR', receiptPatch, updatedAt: at } });
       await this.store.receipts.updateOne({ _id: receiptId }, { $set: receiptSet(receiptPatch) });
-      throw new ApiError('INTERNAL', message);
+      throw new SluiceError('INTERNAL', message);
     }
     return { taskId, status: 'ACCEPTED', executionId };
   }
@@ -198,7 +196,7 @@ export class PipelineService {
   async decide(source: string, id: string, body: DecisionBody, principal: Principal): Promise<Decision> {
     const doc = await findOfSource(this.store.executions, id, source);
     if (!doc) throw notFound(`pipeline execution '${id}' does not exist in source '${source}'`);
-    if (doc.status !== 'IN_REVIEW') throw new ApiError('FAILED_PRECONDITION', `pipeline execution '${id}' is ${doc.status}, not IN_REVIEW`);
+    if (doc.status !== 'IN_REVIEW') throw new SluiceError('FAILED_PRECONDITION', `pipeline execution '${id}' is ${doc.status}, not IN_REVIEW`);
     const decision: Decision = {
       id: newId(), action: body.action, ...(body.description !== undefined ? { description: body.description } : {}),
       author: { id: principal.id, ...(principal.email ? { email: principal.email } : {}) }, actedAt: this.now().toISOString(),
@@ -206,7 +204,7 @@ export class PipelineService {
     try {
       await this.temporal.client.workflow.getHandle(executionWorkflowId(id)).signal(decisionSignal, decision);
     } catch (err) {
-      if ((err as { name?: string }).name === 'WorkflowNotFoundError') throw new ApiError('FAILED_PRECONDITION', `pipeline execution '${id}' is no longer waiting for a decision`);
+      if ((err as { name?: string }).name === 'WorkflowNotFoundError') throw new SluiceError('FAILED_PRECONDITION', `pipeline execution '${id}' is no longer waiting for a decision`);
       throw err;
     }
     return decision;

@@ -1,28 +1,13 @@
 import { newTaskId } from '../ids';
 import { notFound } from '../errors';
-import { findOfSource, isDuplicateKey, type Action, type ChunkCounts, type ReceiptDoc, type ReceiptStatus, type Store, type TargetType, type TaskDoc } from '../store/db';
+import { findOfSource, isDuplicateKey, type Store } from '../store/db';
+import type { Action, ReceiptStatus, TargetType } from '../domain';
+import type { ChunkCounts, ChunkReceipt, ReceiptDoc, TaskDoc } from '../store/documents';
 import { taskStatus, type StatusCounts } from '../task-status';
-import type { Binary } from 'mongodb';
 import { packJson, unpackJson } from '../store/packed';
 
 /** A receipt as the API shows it: the stored one without its storage keys. */
 export type Receipt = Omit<ReceiptDoc, '_id' | 'seq' | 'source'>;
-
-/** A receipt a bulk chunk settled itself, without the fields every receipt of the bulk shares. */
-export type ChunkReceipt = Pick<ReceiptDoc, 'seq' | 'action' | 'targetType' | 'type' | 'id' | 'status' | 'completedAt' | 'error'>;
-
-/**
- * What one run of a bulk chunk left: the positions it handed to pipelines (their receipts are documents of
- * their own, updated by the executions), and the final receipts of the operations it settled itself, packed
- * into one field: one write per chunk instead of one per operation.
- */
-export interface ChunkProgressDoc {
-  _id: string;
-  taskId: string;
-  chunk: number;
-  handedOff: number[];
-  receipts: Binary;
-}
 
 /** An operation inside a bulk or bundle task: its task, its position, and the key its writes carry. */
 export interface OperationOf {
@@ -174,7 +159,7 @@ export class TaskService {
   }
 
   private get progress() {
-    return this.store.db.collection<ChunkProgressDoc>('bulk_progress');
+    return this.store.bulkProgress;
   }
 
   /**

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { RelationshipDefinitionSchema, SourceBodySchema } from '../schemas/catalog';
 import { PipelineBodySchema } from '../schemas/pipeline';
 import { KeySchema, ProfileDefinitionSchema } from '../schemas/profile';
-import { formatPath } from '../http/validate';
+import { zodDetails } from '../errors';
 import type { CatalogService } from './catalog';
 
 /** A declarative catalog: sources with their profiles, relationship definitions and pipelines. */
@@ -27,7 +27,7 @@ export async function readCatalogFile(path: string): Promise<CatalogFile> {
   const text = await readFile(path, 'utf8');
   const parsed = CatalogFileSchema.safeParse(parse(text));
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+    const lines = zodDetails(parsed.error).map((d) => (d.path ? `${d.path}: ${d.message}` : d.message));
     throw new Error(`catalog file ${path} is invalid:\n  ${lines.join('\n  ')}`);
   }
   return parsed.data;

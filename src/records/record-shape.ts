@@ -2,7 +2,7 @@ import type { ErrorDetail } from '../errors';
 import { newId, RECORD_ID_PATTERN } from '../ids';
 import type { ContainedInput } from '../schemas/records';
 import type { ProfileDefinition } from '../schemas/profile';
-import type { ContainedMap } from '../store/db';
+import type { ContainedMap } from '../store/documents';
 import { replaceRootIds, type RootIdTokens } from '../validation/root-id';
 
 /** The full id of a contained resource: `{rootType}/{rootId}/{containKey}/{containedId}`. */

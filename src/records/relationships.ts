@@ -1,13 +1,16 @@
-import { ApiError, invalid, notFound, type ErrorDetail } from '../errors';
+import { SluiceError, invalid, notFound, type ErrorDetail } from '../errors';
 import { checkCreateMeta } from '../meta-rules';
 import type { CreateRelationshipBody, PatchBody } from '../schemas/records';
-import type { Action, RelationshipDoc, Store } from '../store/db';
-import { writeRelationship } from '../store/record-writes';
+import type { Store } from '../store/db';
+import type { Action } from '../domain';
+import type { RelationshipDoc } from '../store/documents';
+import { writeRelationship } from './record-writes';
 import { newTaskId } from '../ids';
 import type { MetaInput } from '../schemas/records';
-import { recordKey, type PipelineService } from './pipelines';
-import type { CatalogService, PipelineDefinition } from './catalog';
-import { applyJsonPatch, resourceKey } from './resources';
+import { type PipelineService } from './pipelines';
+import { documentId, lockKey, recordKey } from './keys';
+import type { CatalogService, PipelineDefinition } from '../catalog/catalog';
+import { applyJsonPatch } from './resources';
 import { pageBy } from '../store/paging';
 import type { OperationOf, TaskService } from './tasks';
 import type { RecordLocks } from '../store/record-lock';
@@ -19,9 +22,6 @@ function relationshipOut(doc: RelationshipDoc): Relationship {
   return { id: doc.id, type: doc.type, from: doc.from, to: doc.to, data: doc.data, meta: doc.meta };
 }
 
-function relationshipKey(source: string, type: string, id: string): string {
-  return `${source}/${type}/${id}`;
-}
 
 /** The version of a relationship an operation would write. */
 export interface RelationshipDraft {
@@ -55,7 +55,7 @@ export class RelationshipService {
 
   /** Checks an operation against the current version and finds the pipeline it triggers; writes nothing (see ResourceService.prepare). */
   async prepare(source: string, type: string, id: string, action: Action, current: RelationshipDoc | null, build: RelationshipBuild): Promise<PreparedRelationship> {
-    if (action === 'CREATE' && current) throw new ApiError('ALREADY_EXISTS', `relationship ${type}/${id} already exists`);
+    if (action === 'CREATE' && current) throw new SluiceError('ALREADY_EXISTS', `relationship ${type}/${id} already exists`);
     if (action === 'UPDATE' && !current) throw notFound(`relationship ${type}/${id} does not exist`);
     const next = await build(current);
     const previous = current ? (relationshipOut(current) as unknown as Record<string, unknown>) : undefined;
@@ -70,9 +70,9 @@ export class RelationshipService {
     op?: OperationOf,
   ): Promise<RelationshipOutcome> {
     const receivedAt = this.now().toISOString();
-    const key = relationshipKey(source, type, id);
+    const key = documentId(source, type, id);
     await this.pipelines.supersedeActive(recordKey(source, 'RELATIONSHIP', type, id));
-    return this.locks.run(`rel:${key}`, async () => {
+    return this.locks.run(lockKey('RELATIONSHIP', key), async () => {
       const current = await this.store.relationships.findOne({ _id: key });
       if (op && current?.lastWrite === op.opKey) {
         await this.tasks.completeReceipt(op, { source, action, targetType: 'RELATIONSHIP', type, id }, 'SUCCESS');
@@ -104,7 +104,7 @@ export class RelationshipService {
    */
   async checkCreate(
     source: string, type: string, body: CreateRelationshipBody,
-    exists: (type: string, id: string) => Promise<boolean> = async (t, i) => Boolean(await this.store.resources.findOne({ _id: resourceKey(source, t, i) }, { projection: { _id: 1 } })),
+    exists: (type: string, id: string) => Promise<boolean> = async (t, i) => Boolean(await this.store.resources.findOne({ _id: documentId(source, t, i) }, { projection: { _id: 1 } })),
   ): Promise<{ id: string } & RelationshipDraft> {
     const { definition, compiled } = await this.catalog.relationshipType(source, type);
     const data = body.data ?? {};
@@ -152,9 +152,9 @@ export class RelationshipService {
   async remove(source: string, type: string, id: string, op?: OperationOf): Promise<{ taskId: string; status: 'PERSISTED' }> {
     const receivedAt = this.now().toISOString();
     await this.catalog.relationshipType(source, type);
-    const key = relationshipKey(source, type, id);
+    const key = documentId(source, type, id);
     await this.pipelines.supersedeActive(recordKey(source, 'RELATIONSHIP', type, id));
-    await this.locks.run(`rel:${key}`, async () => {
+    await this.locks.run(lockKey('RELATIONSHIP', key), async () => {
       const res = await this.store.relationships.deleteOne({ _id: key });
       if (res.deletedCount === 0) throw notFound(`relationship ${type}/${id} does not exist`);
     });
@@ -165,7 +165,7 @@ export class RelationshipService {
   /** Reads one relationship; 404 when absent. */
   async get(source: string, type: string, id: string): Promise<Relationship> {
     await this.catalog.relationshipType(source, type);
-    const doc = await this.store.relationships.findOne({ _id: relationshipKey(source, type, id) });
+    const doc = await this.store.relationships.findOne({ _id: documentId(source, type, id) });
     if (!doc) throw notFound(`relationship ${type}/${id} does not exist`);
     return relationshipOut(doc);
   }

@@ -1,6 +1,7 @@
-import { ApiError } from '../errors';
+import { SluiceError } from '../errors';
 import type { MetaInput } from '../schemas/records';
-import { isDuplicateKey, type ContainedMap, type RecordMeta, type RelationshipDoc, type ResourceDoc, type Store } from './db';
+import { isDuplicateKey, type Store } from '../store/db';
+import type { ContainedMap, RecordMeta, RelationshipDoc, ResourceDoc } from '../store/documents';
 
 /** Metadata of a record's first version: client timestamps on create (historical import), else now. */
 export function firstMeta(source: string, meta: MetaInput | undefined, at: string): RecordMeta {
@@ -36,7 +37,7 @@ export async function writeResource(store: Store, current: ResourceDoc | null, w
     try {
       await store.inserts.resources.insert(doc);
     } catch (err) {
-      if (isDuplicateKey(err)) throw new ApiError('ALREADY_EXISTS', `resource ${w.type}/${w.id} already exists`);
+      if (isDuplicateKey(err)) throw new SluiceError('ALREADY_EXISTS', `resource ${w.type}/${w.id} already exists`);
       throw err;
     }
     return { doc, created: true };
@@ -45,7 +46,7 @@ export async function writeResource(store: Store, current: ResourceDoc | null, w
   // By `_id` alone: every writer of a record holds its lock (RecordLocks), so `current` is the stored version;
   // a filter on anything more would make FerretDB on SQLite read the whole collection.
   const res = await store.resources.replaceOne({ _id: current._id }, doc);
-  if (res.matchedCount !== 1) throw new ApiError('FAILED_PRECONDITION', `resource ${w.type}/${w.id} changed while it was being written; try again`);
+  if (res.matchedCount !== 1) throw new SluiceError('FAILED_PRECONDITION', `resource ${w.type}/${w.id} changed while it was being written; try again`);
   return { doc, created: false };
 }
 
@@ -69,7 +70,7 @@ export async function writeRelationship(store: Store, current: RelationshipDoc |
     try {
       await store.inserts.relationships.insert(doc);
     } catch (err) {
-      if (isDuplicateKey(err)) throw new ApiError('ALREADY_EXISTS', `relationship ${w.type}/${w.id} already exists`);
+      if (isDuplicateKey(err)) throw new SluiceError('ALREADY_EXISTS', `relationship ${w.type}/${w.id} already exists`);
       throw err;
     }
     return { doc, created: true };
@@ -77,6 +78,6 @@ export async function writeRelationship(store: Store, current: RelationshipDoc |
   const doc: RelationshipDoc = { ...current, data: w.data, meta: nextMeta(current.meta, w.meta?.identifier, w.at), lastWrite: w.writeId };
   // By `_id` alone, under the record's lock (see writeResource).
   const res = await store.relationships.replaceOne({ _id: current._id }, doc);
-  if (res.matchedCount !== 1) throw new ApiError('FAILED_PRECONDITION', `relationship ${w.type}/${w.id} changed while it was being written; try again`);
+  if (res.matchedCount !== 1) throw new SluiceError('FAILED_PRECONDITION', `relationship ${w.type}/${w.id} changed while it was being written; try again`);
   return { doc, created: false };
 }

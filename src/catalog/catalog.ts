@@ -1,9 +1,10 @@
-import { ApiError, invalid, notFound } from '../errors';
+import { SluiceError, invalid, notFound } from '../errors';
 import type { ProfileDefinition } from '../schemas/profile';
 import type { RelationshipDefinition, SourceBody } from '../schemas/catalog';
 import type { Step } from '../schemas/pipeline';
 import { compileProfile, ProfileCache, type CompiledProfile } from '../validation/compile-profile';
-import { isDuplicateKey, type PipelineDoc, type ProfileDoc, type RelationshipDefinitionDoc, type SourceDoc, type Store } from '../store/db';
+import { isDuplicateKey, type Store } from '../store/db';
+import type { PipelineDoc, ProfileDoc, RelationshipDefinitionDoc, SourceDoc } from '../store/documents';
 import { isDeepStrictEqual } from 'node:util';
 import { BoundedCache } from '../bounded-cache';
 
@@ -244,7 +245,7 @@ export class CatalogService {
         if (!isDuplicateKey(err)) throw err;
       }
     }
-    throw new ApiError('FAILED_PRECONDITION', 'the pipeline is being changed concurrently; try again');
+    throw new SluiceError('FAILED_PRECONDITION', 'the pipeline is being changed concurrently; try again');
   }
 
   private async latestPipelineDoc(source: string, collectionKey: string): Promise<PipelineDoc | null> {

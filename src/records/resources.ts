@@ -1,13 +1,16 @@
 import { applyPatch, type Operation } from 'fast-json-patch';
-import { ApiError, invalid, notFound, type ErrorDetail } from '../errors';
+import { SluiceError, invalid, notFound, type ErrorDetail } from '../errors';
 import { newId, newTaskId, RECORD_ID_PATTERN } from '../ids';
 import { checkCreateMeta, checkUpdateMeta } from '../meta-rules';
 import type { ContainedItemBody, ContainedInput, MetaInput, PatchBody } from '../schemas/records';
-import type { Action, ContainedMap, RecordMeta, ResourceDoc, Store } from '../store/db';
-import { writeResource } from '../store/record-writes';
-import { recordKey, type PipelineService } from './pipelines';
+import type { Store } from '../store/db';
+import type { Action } from '../domain';
+import type { ContainedMap, RecordMeta, ResourceDoc } from '../store/documents';
+import { writeResource } from './record-writes';
+import { type PipelineService } from './pipelines';
+import { documentId, recordKey } from './keys';
 import { replaceRootIds, type RootIdTokens } from '../validation/root-id';
-import type { CatalogService, PipelineDefinition, RootProfile } from './catalog';
+import type { CatalogService, PipelineDefinition, RootProfile } from '../catalog/catalog';
 import { containedId, normalizeContained } from './record-shape';
 import type { OperationOf, TaskService } from './tasks';
 import { pageBy } from '../store/paging';
@@ -34,10 +37,6 @@ export function resourceOut(doc: ResourceDoc): Resource {
   return { id: doc.id, type: doc.type, data: doc.data, contained: doc.contained, meta: doc.meta };
 }
 
-/** The `_id` of a resource: unique per source, type and id. */
-export function resourceKey(source: string, type: string, id: string): string {
-  return `${source}/${type}/${id}`;
-}
 
 interface Draft {
   data: Record<string, unknown>;
@@ -100,7 +99,7 @@ export class ResourceService {
    * runs it for each of its operations at the door (with the bundle's `@rootIdN` tokens).
    */
   async prepare(profile: RootProfile, source: string, type: string, id: string, action: Action, current: ResourceDoc | null, build: ResourceBuild, tokens?: RootIdTokens): Promise<PreparedResource> {
-    if (action === 'CREATE' && current) throw new ApiError('ALREADY_EXISTS', `resource ${type}/${id} already exists`);
+    if (action === 'CREATE' && current) throw new SluiceError('ALREADY_EXISTS', `resource ${type}/${id} already exists`);
     if (action === 'UPDATE' && !current) throw notFound(`resource ${type}/${id} does not exist`);
     const { draft, meta, extra = [] } = build(current);
     const metaDetails = current ? [...checkUpdateMeta(meta), ...checkCreateMeta(meta ? { identifier: meta.identifier } : undefined, this.now())] : checkCreateMeta(meta, this.now());
@@ -122,7 +121,7 @@ export class ResourceService {
   ): Promise<WriteOutcome> {
     const receivedAt = this.now().toISOString();
     const profile = await this.catalog.rootProfile(source, type);
-    const key = resourceKey(source, type, id);
+    const key = documentId(source, type, id);
     // An id the server has just made is known to nobody else: no execution, no other writer, no stored
     // version. Its CREATE skips the supersede, the lock and the lookup (the insert's unique `_id` still holds).
     if (!freshId) await this.pipelines.supersedeActive(recordKey(source, 'RESOURCE', type, id));
@@ -220,7 +219,7 @@ export class ResourceService {
   async remove(source: string, type: string, id: string, op?: OperationOf): Promise<{ taskId: string; status: 'PERSISTED' }> {
     const receivedAt = this.now().toISOString();
     await this.catalog.rootProfile(source, type);
-    const _id = resourceKey(source, type, id);
+    const _id = documentId(source, type, id);
     await this.pipelines.supersedeActive(recordKey(source, 'RESOURCE', type, id));
     await this.locks.run(_id, async () => {
       if (!(await this.store.resources.findOne({ _id }, { projection: { _id: 1 } }))) throw notFound(`resource ${type}/${id} does not exist`);
@@ -236,7 +235,7 @@ export class ResourceService {
   /** Reads one resource; 404 when absent. */
   async get(source: string, type: string, id: string): Promise<Resource> {
     await this.catalog.rootProfile(source, type);
-    const doc = await this.store.resources.findOne({ _id: resourceKey(source, type, id) });
+    const doc = await this.store.resources.findOne({ _id: documentId(source, type, id) });
     if (!doc) throw notFound(`resource ${type}/${id} does not exist`);
     return resourceOut(doc);
   }

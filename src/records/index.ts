@@ -1,0 +1,34 @@
+import type { Client } from '@temporalio/client';
+import { CatalogService, type CatalogOptions } from '../catalog/catalog';
+import type { Store } from '../store/db';
+import { RecordLocks } from '../store/record-lock';
+import { PipelineService } from './pipelines';
+import { RelationshipService } from './relationships';
+import { ResourceService } from './resources';
+import { TaskService } from './tasks';
+
+/**
+ * The record write path, shared by the API (single operations, bulk and bundle at the door) and the worker
+ * (bulk chunks, pipeline commits, bundles): the catalog it validates against, the record writers, the receipts,
+ * the record locks and the hand-off to Temporal.
+ */
+export interface WritePath {
+  catalog: CatalogService;
+  tasks: TaskService;
+  locks: RecordLocks;
+  /** The hand-off to Temporal: accept an execution, supersede a record's active one, find a triggered pipeline. */
+  pipelines: PipelineService;
+  resources: ResourceService;
+  relationships: RelationshipService;
+}
+
+/** Wires the write path over one store and one Temporal client; `now` is injectable for tests. */
+export function createWritePath(store: Store, temporal: { client: Client; taskQueue: string }, now: () => Date = () => new Date(), catalogOptions: CatalogOptions = {}): WritePath {
+  const catalog = new CatalogService(store, now, catalogOptions);
+  const tasks = new TaskService(store, now);
+  const locks = new RecordLocks(store, now);
+  const pipelines = new PipelineService(store, catalog, temporal, now);
+  const resources = new ResourceService(store, catalog, tasks, locks, pipelines, now);
+  const relationships = new RelationshipService(store, catalog, tasks, locks, pipelines, now);
+  return { catalog, tasks, locks, pipelines, resources, relationships };
+}

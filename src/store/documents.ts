@@ -1,0 +1,288 @@
+import type { Binary } from 'mongodb';
+import type {
+  Action, Decision, ExecutionStatus, PurgeCollectionType, PurgeStatus, ReceiptStatus, Role, StepStatus, TargetType, TaskKind,
+} from '../domain';
+
+// The shapes of the documents Sluice stores, one interface per collection (src/store/db.ts opens the collections).
+
+/** Metadata every stored record carries (SPEC §1). */
+export interface RecordMeta {
+  createdAt: string;
+  updatedAt: string;
+  identifier: Identifier[];
+  source: string;
+  versionId: string;
+}
+
+export interface Identifier {
+  id?: string;
+  system?: string;
+  value?: string;
+  use?: string;
+  period?: { id?: string; start?: string; end?: string };
+}
+
+export interface ContainedItem {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export type ContainedMap = Record<string, ContainedItem[]>;
+
+export interface SourceDoc {
+  _id: string;
+  key: string;
+  type: 'registry';
+  description?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A stored catalog definition (a profile or a relationship definition). */
+export interface DefinitionDoc {
+  _id: string;
+  source: string;
+  key: string;
+  definition: unknown;
+  /** Bumped on every change: compiled validators are cached per version. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ProfileDoc = DefinitionDoc;
+export type RelationshipDefinitionDoc = DefinitionDoc;
+
+export interface PipelineDoc {
+  _id: string;
+  source: string;
+  collectionKey: string;
+  revision: number;
+  steps: unknown[];
+  createdAt: string;
+}
+
+export interface ResourceDoc {
+  _id: string;
+  source: string;
+  type: string;
+  id: string;
+  data: Record<string, unknown>;
+  contained: ContainedMap;
+  meta: RecordMeta;
+  /** Id of the operation (task or execution) that wrote this version: a retried write finds its own. */
+  lastWrite?: string;
+  /** Id of the bulk operation whose batched CREATE inserted the record (kept by later writes): a retried chunk finds its own. */
+  createdBy?: string;
+}
+
+export interface RelationshipDoc {
+  _id: string;
+  source: string;
+  type: string;
+  id: string;
+  from: { id: string; type: string };
+  to: { id: string; type: string };
+  data: Record<string, unknown>;
+  meta: RecordMeta;
+  lastWrite?: string;
+}
+
+export interface ApiKeyDoc {
+  _id: string;
+  name: string;
+  email?: string;
+  roles: Role[];
+  sources: string[];
+  hash: string;
+  createdAt: string;
+}
+
+/** What one run of a bulk chunk ended with: its final outcomes, and how many it handed to pipelines. */
+export interface ChunkCounts {
+  SUCCESS: number;
+  FAILURE: number;
+  CANCELLED: number;
+  handedOff: number;
+}
+
+export interface TaskDoc {
+  _id: string;
+  source: string;
+  kind: TaskKind;
+  operationCount: number;
+  /** Bulk tasks: what the operations target. */
+  targetType?: TargetType;
+  /** Bulk tasks: the position of each staged chunk's first operation (one entry per chunk). */
+  chunkStarts?: number[];
+  /** Bulk tasks: each processed chunk's final counts and how many operations it handed to pipelines. */
+  chunks?: Record<string, ChunkCounts>;
+  /**
+   * A synchronous single operation's receipt, final when written: kept in its task, so persisting a record
+   * costs one write less. Every other receipt is a document of its own (`receipts`).
+   */
+  receipt?: ReceiptDoc;
+  createdAt: string;
+}
+
+export interface ReceiptDoc {
+  _id: string;
+  taskId: string;
+  seq: number;
+  source: string;
+  action: Action;
+  targetType: TargetType;
+  type: string;
+  id: string;
+  status: ReceiptStatus;
+  receivedAt: string;
+  completedAt?: string;
+  error?: { message: string; details?: { path?: string; message: string }[] };
+  pipelineExecution?: { id: string; pipelineDefinitionId: string; status: string };
+}
+
+export interface ExecutionStep {
+  type: string;
+  status: StepStatus;
+  processedAt?: string;
+  error?: { message: string; details?: { path?: string; message: string }[] };
+  decision?: Decision;
+  issues?: { path?: string; message: string }[];
+}
+
+/** The working copy of a record inside a pipeline: what the operation asks for, as augmented so far. */
+export interface OperationBody {
+  data: Record<string, unknown>;
+  contained?: ContainedMap;
+  meta?: { createdAt?: string; updatedAt?: string; identifier?: Identifier[] };
+  from?: { id: string; type: string };
+  to?: { id: string; type: string };
+}
+
+/** What an execution's status makes of its receipt (`pipelineExecution.status` is `executionStatus`). */
+export interface ReceiptPatch {
+  status: ReceiptStatus;
+  executionStatus: ExecutionStatus;
+  completedAt?: string;
+  error?: { message: string; details?: { path?: string; message: string }[] };
+}
+
+/** The receipt's fields a ReceiptPatch sets. */
+export function receiptSet(patch: ReceiptPatch): Record<string, unknown> {
+  const { executionStatus, ...rest } = patch;
+  return { ...rest, 'pipelineExecution.status': executionStatus };
+}
+
+export interface ExecutionDoc {
+  _id: string;
+  source: string;
+  recordKey: string;
+  pipelineDefinitionId: string;
+  status: ExecutionStatus;
+  steps: ExecutionStep[];
+  operation: { taskId: string; action: Action; target: { id: string; targetType: TargetType; type: string }; body: OperationBody };
+  processedOperation: OperationBody;
+  /** The stored record when the request arrived, for `changed` triggers; absent on create. */
+  previous?: Record<string, unknown>;
+  receiptId: string;
+  /** `{taskId}:{seq}` of a bulk or bundle operation: a retried chunk finds the execution it already made. */
+  opKey?: string;
+  /** The bundle this execution belongs to: it persists only with the whole bundle. */
+  bundleId?: string;
+  ignoredSignals: { receivedAt: string; reason: string }[];
+  /**
+   * What the receipt was last set to, written with the status: a retry after a crash between the
+   * execution's write and the receipt's finds the execution ended and brings the receipt in line.
+   */
+  receiptPatch?: ReceiptPatch;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A purge of one collection (SPEC §2 purge): its counts, and the progress its workflow resumes from. */
+export interface PurgeDoc {
+  _id: string;
+  source: string;
+  collectionType: PurgeCollectionType;
+  collectionKey: string;
+  status: PurgeStatus;
+  deletedCount: number;
+  relationshipsDeletedCount?: number;
+  cancelledExecutions: number;
+  createdAt: string;
+  completedAt?: string;
+  error?: { message: string };
+  /** The stage and batch to run next; `claim` is the batch in flight, so a retry neither loses nor recounts it. */
+  progress: { stage: number; batch: number; cursor?: string };
+  claim?: { stage: number; batch: number; ids: string[] };
+}
+
+/** A chunk of a bulk's staged operations, packed (see packJson): ids of generated records are fixed in it. */
+export interface BulkChunkDoc {
+  _id: string;
+  taskId: string;
+  chunk: number;
+  /** Position of the chunk's first operation in the bulk. */
+  start: number;
+  ops: Binary;
+}
+
+/** A receipt a bulk chunk settled itself, without the fields every receipt of the bulk shares. */
+export type ChunkReceipt = Pick<ReceiptDoc, 'seq' | 'action' | 'targetType' | 'type' | 'id' | 'status' | 'completedAt' | 'error'>;
+
+/**
+ * What one run of a bulk chunk left: the positions it handed to pipelines (their receipts are documents of
+ * their own, updated by the executions), and the final receipts of the operations it settled itself, packed
+ * into one field: one write per chunk instead of one per operation.
+ */
+export interface ChunkProgressDoc {
+  _id: string;
+  taskId: string;
+  chunk: number;
+  handedOff: number[];
+  receipts: Binary;
+}
+
+/** One operation of a bundle as staged: checked at the door, ids resolved, what it writes. */
+export interface BundleOp {
+  /** Position in the bundle: resource operations first, then relationship operations. */
+  seq: number;
+  targetType: TargetType;
+  action: Action;
+  type: string;
+  id: string;
+  /** The version to write (absent for DELETE); an operation with a pipeline writes what its execution made of it. */
+  body?: OperationBody;
+  /** The record's `versionId` at the door (null: absent). An operation without a pipeline is written only over it. */
+  expectedVersion: string | null;
+  /** The pipeline revision (`clinic.2`) the operation runs through, and the record it read (for `changed` triggers). */
+  pipelineDefinitionId?: string;
+  previous?: Record<string, unknown>;
+}
+
+/**
+ * A bundle's staged operations and its progress. Only the bundle's workflow writes it after the door:
+ * OPEN (executions running) → COMMITTING (the intent of the write is recorded) → COMMITTED, or DROPPED.
+ */
+export interface BundleDoc {
+  _id: string;
+  source: string;
+  receivedAt: string;
+  ops: BundleOp[];
+  state: 'OPEN' | 'COMMITTING' | 'COMMITTED' | 'DROPPED';
+  /** Seqs whose execution was handed to its record's workflow (a retried start skips them). */
+  started: number[];
+  /** The write decided: its time, and each record's `versionId` (by seq) when it was decided. */
+  intent?: { at: string; expected: (string | null)[] };
+  reason?: string;
+  createdAt: string;
+  settledAt?: string;
+}
+
+/** A record lock (src/store/record-lock.ts): one document per locked record, with a lease. */
+export interface LockDoc {
+  _id: string;
+  token: string;
+  expiresAt: Date;
+}
