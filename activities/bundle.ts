@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { ClientSession } from 'mongodb';
 import { receiptSet, type BundleDoc, type BundleOp, type ExecutionDoc, type OperationBody, type ReceiptPatch, type RelationshipDoc, type ResourceDoc } from '../src/store/documents';
-import { firstMeta, nextMeta } from '../src/records/record-writes';
+import { deleteRecord, readRecord, writeRecord } from '../src/records/record-writes';
 import { SluiceError } from '../src/errors';
 import type { ActivityDeps } from './deps';
 import { createPipelineActivities, RECEIPT_FOR, TERMINAL } from './pipeline';
@@ -116,52 +116,27 @@ export function createBundleActivities(deps: ActivityDeps) {
    */
   async function apply(source: string, w: Write, at: string, session?: ClientSession): Promise<void> {
     const { op } = w;
-    const opts = session ? { session } : {};
     const _id = documentId(source, op.type, op.id);
-    const guarded = <T>(lockKey: string, fn: () => Promise<T>): Promise<T> => (session ? fn() : locks.run(lockKey, fn));
-    if (op.targetType === 'RESOURCE') {
-      await guarded(_id, async () => {
-        const current = await store.resources.findOne({ _id }, opts);
-        if (current?.lastWrite === w.writeId || (current?.meta.versionId ?? null) !== w.expected) return;
-        if (op.action === 'DELETE') {
-          if (!current) return;
-          // Relationships first: a retry after a crash in between finds the resource and finishes the job.
-          await store.relationships.deleteMany({ source, 'from.type': op.type, 'from.id': op.id }, opts);
-          await store.relationships.deleteMany({ source, 'to.type': op.type, 'to.id': op.id }, opts);
-          await store.resources.deleteOne({ _id, 'meta.versionId': current.meta.versionId }, opts);
-          return;
-        }
-        const body = w.body as OperationBody;
-        if (!current) {
-          const doc: ResourceDoc = { _id, source, type: op.type, id: op.id, data: body.data, contained: body.contained ?? {}, meta: firstMeta(source, body.meta, at), lastWrite: w.writeId };
-          await store.resources.insertOne(doc, opts);
-          return;
-        }
-        const doc: ResourceDoc = { ...current, data: body.data, contained: body.contained ?? {}, meta: nextMeta(current.meta, body.meta?.identifier, at), lastWrite: w.writeId };
-        const res = await store.resources.replaceOne({ _id, 'meta.versionId': current.meta.versionId }, doc, opts);
-        if (res.matchedCount !== 1) throw new Error(`resource ${op.type}/${op.id} changed while the bundle was written; retrying`);
-      });
-      return;
-    }
-    await guarded(lockKey('RELATIONSHIP', _id), async () => {
-      const current = await store.relationships.findOne({ _id }, opts);
+    const guarded = <T>(fn: () => Promise<T>): Promise<T> => (session ? fn() : locks.run(lockKey(op.targetType, _id), fn));
+    await guarded(async () => {
+      const current = await readRecord(store, op.targetType, _id, session);
       if (current?.lastWrite === w.writeId || (current?.meta.versionId ?? null) !== w.expected) return;
       if (op.action === 'DELETE') {
-        if (current) await store.relationships.deleteOne({ _id, 'meta.versionId': current.meta.versionId }, opts);
+        if (current) await deleteRecord(store, { targetType: op.targetType, source, type: op.type, id: op.id }, session ? { session } : {});
         return;
       }
       const body = w.body as OperationBody;
-      const from = body.from ?? current?.from;
-      const to = body.to ?? current?.to;
-      if (!from || !to) throw new SluiceError('INVALID_ARGUMENT', `relationship ${op.type}/${op.id} has no ends`);
-      if (!current) {
-        const doc: RelationshipDoc = { _id, source, type: op.type, id: op.id, from, to, data: body.data, meta: firstMeta(source, body.meta, at), lastWrite: w.writeId };
-        await store.relationships.insertOne(doc, opts);
+      const common = { source, type: op.type, id: op.id, data: body.data, ...(body.meta ? { meta: body.meta } : {}), writeId: w.writeId, at };
+      const opts = { expectedVersion: w.expected, ...(session ? { session } : {}) };
+      if (op.targetType === 'RESOURCE') {
+        await writeRecord(store, current as ResourceDoc | null, { ...common, targetType: 'RESOURCE', contained: body.contained ?? {} }, opts);
         return;
       }
-      const doc: RelationshipDoc = { ...current, data: body.data, meta: nextMeta(current.meta, body.meta?.identifier, at), lastWrite: w.writeId };
-      const res = await store.relationships.replaceOne({ _id, 'meta.versionId': current.meta.versionId }, doc, opts);
-      if (res.matchedCount !== 1) throw new Error(`relationship ${op.type}/${op.id} changed while the bundle was written; retrying`);
+      const stored = current as RelationshipDoc | null;
+      const from = body.from ?? stored?.from;
+      const to = body.to ?? stored?.to;
+      if (!from || !to) throw new SluiceError('INVALID_ARGUMENT', `relationship ${op.type}/${op.id} has no ends`);
+      await writeRecord(store, stored, { ...common, targetType: 'RELATIONSHIP', from, to }, opts);
     });
   }
 

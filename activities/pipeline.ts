@@ -8,8 +8,8 @@ import { runValidator, validatorOutcome } from '../src/pipeline/validator';
 import { vectorize } from '../src/pipeline/vectorizer';
 import type { Step } from '../src/schemas/pipeline';
 import type { Decision, ExecutionStatus, ReceiptStatus } from '../src/domain';
-import { receiptSet, type ExecutionDoc, type ExecutionStep, type OperationBody, type ReceiptPatch } from '../src/store/documents';
-import { writeRelationship, writeResource } from '../src/records/record-writes';
+import { receiptSet, type ExecutionDoc, type ExecutionStep, type OperationBody, type ReceiptPatch, type RelationshipDoc, type ResourceDoc } from '../src/store/documents';
+import { readRecord, writeRecord } from '../src/records/record-writes';
 import { executionSummary, type ExecutionSummary } from '../workflows/messages';
 import { SluiceError } from '../src/errors';
 import type { ActivityDeps } from './deps';
@@ -267,35 +267,29 @@ export function createPipelineActivities(deps: ActivityDeps) {
       const fail = (message: string, details?: { path?: string; message: string }[]): Promise<ExecutionStatus> => failAfterSteps(doc, message, details, staged);
       const violations = await finalViolations(doc);
       if (violations.length) return fail('profile validation failed after the last step', violations);
-      if (target.targetType === 'RESOURCE') {
-        const key = `${doc.source}/${target.type}/${target.id}`;
-        const outcome = await locks.run(key, async () => {
-          const current = await store.resources.findOne({ _id: key });
-          if (current?.lastWrite === executionId) return 'done';
-          if (action === 'CREATE' && current) return `resource ${target.type}/${target.id} already exists`;
-          if (action === 'UPDATE' && !current) return `resource ${target.type}/${target.id} no longer exists`;
-          await writeResource(store, current, { source: doc.source, type: target.type, id: target.id, data: body.data, contained: body.contained ?? {}, ...(body.meta ? { meta: body.meta } : {}), writeId: executionId, at });
+      const what = `${target.targetType.toLowerCase()} ${target.type}/${target.id}`;
+      const key = documentId(doc.source, target.type, target.id);
+      const outcome = await locks.run(lockKey(target.targetType, key), async () => {
+        const current = await readRecord(store, target.targetType, key);
+        if (current?.lastWrite === executionId) return 'done';
+        if (action === 'CREATE' && current) return `${what} already exists`;
+        if (action === 'UPDATE' && !current) return `${what} no longer exists`;
+        const common = { source: doc.source, type: target.type, id: target.id, data: body.data, ...(body.meta ? { meta: body.meta } : {}), writeId: executionId, at };
+        if (target.targetType === 'RESOURCE') {
+          await writeRecord(store, current as ResourceDoc | null, { ...common, targetType: 'RESOURCE', contained: body.contained ?? {} });
           return 'done';
-        });
-        if (outcome !== 'done') return fail(outcome);
-      } else {
-        const key = documentId(doc.source, target.type, target.id);
-        const outcome = await locks.run(lockKey('RELATIONSHIP', key), async () => {
-          const current = await store.relationships.findOne({ _id: key });
-          if (current?.lastWrite === executionId) return 'done';
-          if (action === 'CREATE' && current) return `relationship ${target.type}/${target.id} already exists`;
-          if (action === 'UPDATE' && !current) return `relationship ${target.type}/${target.id} no longer exists`;
-          const from = body.from ?? current?.from;
-          const to = body.to ?? current?.to;
-          if (!from || !to) return 'relationship ends are missing';
-          for (const end of [from, to]) {
-            if (!(await store.resources.findOne({ _id: `${doc.source}/${end.type}/${end.id}` }, { projection: { _id: 1 } }))) return `resource ${end.type}/${end.id} no longer exists`;
-          }
-          await writeRelationship(store, current, { source: doc.source, type: target.type, id: target.id, from, to, data: body.data, ...(body.meta ? { meta: body.meta } : {}), writeId: executionId, at });
-          return 'done';
-        });
-        if (outcome !== 'done') return fail(outcome);
-      }
+        }
+        const stored = current as RelationshipDoc | null;
+        const from = body.from ?? stored?.from;
+        const to = body.to ?? stored?.to;
+        if (!from || !to) return 'relationship ends are missing';
+        for (const end of [from, to]) {
+          if (!(await readRecord(store, 'RESOURCE', documentId(doc.source, end.type, end.id)))) return `resource ${end.type}/${end.id} no longer exists`;
+        }
+        await writeRecord(store, stored, { ...common, targetType: 'RELATIONSHIP', from, to });
+        return 'done';
+      });
+      if (outcome !== 'done') return fail(outcome);
       await update(doc, 'SUCCESSFUL', staged);
       return 'SUCCESSFUL';
     },

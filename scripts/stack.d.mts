@@ -1,4 +1,4 @@
-// Types of scripts/stack.mjs, so TypeScript code (jest's global setup, tests, benches) can import it.
+// Types of scripts/stack.mjs (which re-exports scripts/stack/*.mjs), so TypeScript code (jest's global setup, tests, benches) can import it.
 import type { ChildProcess } from 'node:child_process';
 
 export type LogFields = Record<string, unknown>;

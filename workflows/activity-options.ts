@@ -10,6 +10,13 @@ export type Activities = ReturnType<typeof createActivities>;
  */
 export const ACTIVITY_RETRY = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' } as const;
 
+/** The innermost message of a failure: an activity's own error rather than "Activity task failed". */
+export function messageOf(err: unknown): string {
+  let message = String(err);
+  for (let e: unknown = err; e instanceof Error; e = e.cause) message = e.message;
+  return message;
+}
+
 /** The activities, called with these timeouts and the shared retry policy. */
 export function activitiesWith(options: Omit<ActivityOptions, 'retry'>): Activities {
   return proxyActivities<Activities>({ ...options, retry: ACTIVITY_RETRY });

@@ -2,7 +2,7 @@ import {
   CancellationScope, condition, getExternalWorkflowHandle, isCancellation, log, setHandler, upsertSearchAttributes, uuid4,
   workflowInfo, ActivityCancellationType,
 } from '@temporalio/workflow';
-import { activitiesWith } from './activity-options';
+import { activitiesWith, messageOf } from './activity-options';
 import type { Decision, ExecutionStatus } from '../src/domain';
 import { bundleOpSignal, bundleOutcomeSignal, type BundleOpReport, type BundleOutcome } from './bundle';
 import { bundleWorkflowId, decisionSignal, SA_KEYS, type ExecutionRef } from './messages';
@@ -165,7 +165,7 @@ export async function pipelineExecutionWorkflow(ref: ExecutionRef): Promise<Exec
       });
     }
     log.error('execution failed', { executionId, workflowId: workflowInfo().workflowId, error: String(err) });
-    await CancellationScope.nonCancellable(() => acts.finish(executionId, 'ERROR', { error: err instanceof Error ? err.message : String(err) }));
+    await CancellationScope.nonCancellable(() => acts.finish(executionId, 'ERROR', { error: messageOf(err) }));
     setStatus('ERROR');
     return CancellationScope.nonCancellable(() => endedWithoutWrite('ERROR'));
   }

@@ -1,5 +1,5 @@
 import { CancellationScope, continueAsNew, isCancellation, log, workflowInfo } from '@temporalio/workflow';
-import { activitiesWith } from './activity-options';
+import { activitiesWith, messageOf } from './activity-options';
 import type { PurgeWorkflowInput } from './messages';
 import type { PurgeStatus } from '../src/domain';
 
@@ -11,13 +11,6 @@ const batches = activitiesWith({
 const acts = activitiesWith({
   startToCloseTimeout: '20 seconds',
 });
-
-/** The innermost message of a failure: an activity's own error rather than "Activity task failed". */
-function messageOf(err: unknown): string {
-  let message = String(err);
-  for (let e: unknown = err; e instanceof Error; e = e.cause) message = e.message;
-  return message;
-}
 
 /** Runs the purge's batches until done, or until this run should hand over to a new one. */
 async function run(input: PurgeWorkflowInput): Promise<'DONE' | 'CONTINUE'> {

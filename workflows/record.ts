@@ -2,7 +2,7 @@ import {
   allHandlersFinished, CancellationScope, CancelledFailure, condition, continueAsNew, getExternalWorkflowHandle, isCancellation, log,
   setHandler, startChild, workflowInfo, ParentClosePolicy, ChildWorkflowCancellationType,
 } from '@temporalio/workflow';
-import { activitiesWith } from './activity-options';
+import { activitiesWith, messageOf } from './activity-options';
 import { pipelineExecutionWorkflow } from './execution';
 import { enqueueSignal, executionWorkflowId, SA_KEYS, supersedeUpdate, type ExecutionRef, type RecordWorkflowInput } from './messages';
 
@@ -142,7 +142,7 @@ async function runInline(executionId: string, current: { superseded: boolean }):
       return (await commitActs.commit(executionId)) !== 'IN_REVIEW';
     } catch (err) {
       log.warn('inline execution failed', { executionId, error: String(err) });
-      await acts.finish(executionId, 'ERROR', { error: err instanceof Error ? err.message : String(err) });
+      await acts.finish(executionId, 'ERROR', { error: messageOf(err) });
       return true;
     }
   });

@@ -1,7 +1,10 @@
 import { SluiceError } from '../errors';
 import type { MetaInput } from '../schemas/records';
+import type { ClientSession } from 'mongodb';
+import type { TargetType } from '../domain';
 import { isDuplicateKey, type Store } from '../store/db';
 import type { ContainedMap, RecordMeta, RelationshipDoc, ResourceDoc } from '../store/documents';
+import { documentId } from './keys';
 
 /** Metadata of a record's first version: client timestamps on create (historical import), else now. */
 export function firstMeta(source: string, meta: MetaInput | undefined, at: string): RecordMeta {
@@ -14,70 +17,88 @@ export function nextMeta(current: RecordMeta, identifier: RecordMeta['identifier
   return { ...current, identifier: identifier ?? current.identifier, updatedAt: at, versionId: String(Number(current.versionId) + 1) };
 }
 
-export interface ResourceWrite {
+/** One version of a record to write: a resource's data and contained items, or a relationship's ends and data. */
+export type RecordWrite = {
   source: string;
   type: string;
   id: string;
   data: Record<string, unknown>;
-  contained: ContainedMap;
   meta?: MetaInput;
-  /** The operation writing (task or execution id): a retry of the same write finds it and does nothing. */
+  /** The operation writing (task, bulk/bundle operation or execution id): a retry of the same write finds it and does nothing. */
   writeId: string;
   at: string;
+} & ({ targetType: 'RESOURCE'; contained: ContainedMap } | { targetType: 'RELATIONSHIP'; from: { id: string; type: string }; to: { id: string; type: string } });
+
+export type StoredRecord = ResourceDoc | RelationshipDoc;
+
+export interface WriteOptions {
+  /** Inside a transaction (a bundle on a replica set); else the caller holds the record's lock. */
+  session?: ClientSession;
+  /**
+   * The version the write was decided on (null: absent). When given, a record found at another version was written
+   * by a later request, and that write stands: nothing is written (`skipped`).
+   */
+  expectedVersion?: string | null;
+}
+
+/** The stored record of `targetType` with this `_id`, or null. */
+export async function readRecord(store: Store, targetType: TargetType, _id: string, session?: ClientSession): Promise<StoredRecord | null> {
+  const opts = session ? { session } : {};
+  return targetType === 'RESOURCE' ? store.resources.findOne({ _id }, opts) : store.relationships.findOne({ _id }, opts);
 }
 
 /**
- * Writes a resource version given the version read under the record's lock: insert when there was none,
- * else a replace of that version. Both the synchronous path and the pipeline commit use it.
+ * The one writer of a record version, for the synchronous path, the pipeline commit and the bundle: given the version
+ * read under the record's lock (or in the transaction), inserts when there was none, else replaces it. A record that
+ * already carries `writeId` has this write: nothing is done.
  */
-export async function writeResource(store: Store, current: ResourceDoc | null, w: ResourceWrite): Promise<{ doc: ResourceDoc; created: boolean }> {
+type DocOf<W extends RecordWrite> = W extends { targetType: 'RESOURCE' } ? ResourceDoc : RelationshipDoc;
+
+export function writeRecord<W extends RecordWrite>(store: Store, current: DocOf<W> | null, w: W, opts?: { session?: ClientSession }): Promise<{ doc: DocOf<W>; created: boolean }>;
+export function writeRecord<W extends RecordWrite>(store: Store, current: DocOf<W> | null, w: W, opts: WriteOptions & { expectedVersion: string | null }): Promise<{ doc: DocOf<W>; created: boolean } | { skipped: true }>;
+export async function writeRecord(store: Store, current: StoredRecord | null, w: RecordWrite, opts: WriteOptions = {}): Promise<{ doc: StoredRecord; created: boolean } | { skipped: true }> {
   if (current?.lastWrite === w.writeId) return { doc: current, created: current.meta.versionId === '1' };
+  if (opts.expectedVersion !== undefined && (current?.meta.versionId ?? null) !== opts.expectedVersion) return { skipped: true };
+  const what = `${w.targetType.toLowerCase()} ${w.type}/${w.id}`;
+  const session = opts.session ? { session: opts.session } : {};
+  const meta = current ? nextMeta(current.meta, w.meta?.identifier, w.at) : firstMeta(w.source, w.meta, w.at);
+  const base = { _id: documentId(w.source, w.type, w.id), source: w.source, type: w.type, id: w.id, data: w.data, meta, lastWrite: w.writeId };
+  const doc: StoredRecord = w.targetType === 'RESOURCE'
+    ? { ...(current as ResourceDoc | null), ...base, contained: w.contained }
+    : { ...(current as RelationshipDoc | null), ...base, from: w.from, to: w.to };
   if (!current) {
-    const doc: ResourceDoc = { _id: `${w.source}/${w.type}/${w.id}`, source: w.source, type: w.type, id: w.id, data: w.data, contained: w.contained, meta: firstMeta(w.source, w.meta, w.at), lastWrite: w.writeId };
     try {
-      await store.inserts.resources.insert(doc);
+      if (w.targetType === 'RESOURCE') await (opts.session ? store.resources.insertOne(doc as ResourceDoc, session) : store.inserts.resources.insert(doc as ResourceDoc));
+      else await (opts.session ? store.relationships.insertOne(doc as RelationshipDoc, session) : store.inserts.relationships.insert(doc as RelationshipDoc));
     } catch (err) {
-      if (isDuplicateKey(err)) throw new SluiceError('ALREADY_EXISTS', `resource ${w.type}/${w.id} already exists`);
-      throw err;
+      if (!isDuplicateKey(err)) throw err;
+      // Created by a writer without the lock (a bulk's batched CREATE) after the write was decided: that write stands.
+      if (opts.expectedVersion !== undefined) return { skipped: true };
+      throw new SluiceError('ALREADY_EXISTS', `${what} already exists`);
     }
     return { doc, created: true };
   }
-  const doc: ResourceDoc = { ...current, data: w.data, contained: w.contained, meta: nextMeta(current.meta, w.meta?.identifier, w.at), lastWrite: w.writeId };
-  // By `_id` alone: every writer of a record holds its lock (RecordLocks), so `current` is the stored version;
-  // a filter on anything more would make FerretDB on SQLite read the whole collection.
-  const res = await store.resources.replaceOne({ _id: current._id }, doc);
-  if (res.matchedCount !== 1) throw new SluiceError('FAILED_PRECONDITION', `resource ${w.type}/${w.id} changed while it was being written; try again`);
+  // By `_id` alone: every writer of a record holds its lock (RecordLocks) or the transaction, so `current` is the stored
+  // version; a filter on anything more would make FerretDB on SQLite read the whole collection (docs/ferretdb.md).
+  const res = w.targetType === 'RESOURCE'
+    ? await store.resources.replaceOne({ _id: current._id }, doc as ResourceDoc, session)
+    : await store.relationships.replaceOne({ _id: current._id }, doc as RelationshipDoc, session);
+  if (res.matchedCount !== 1) throw new SluiceError('FAILED_PRECONDITION', `${what} changed while it was being written; try again`);
   return { doc, created: false };
 }
 
-export interface RelationshipWrite {
-  source: string;
-  type: string;
-  id: string;
-  from: { id: string; type: string };
-  to: { id: string; type: string };
-  data: Record<string, unknown>;
-  meta?: MetaInput;
-  writeId: string;
-  at: string;
-}
-
-/** The relationship counterpart of `writeResource`. */
-export async function writeRelationship(store: Store, current: RelationshipDoc | null, w: RelationshipWrite): Promise<{ doc: RelationshipDoc; created: boolean }> {
-  if (current?.lastWrite === w.writeId) return { doc: current, created: current.meta.versionId === '1' };
-  if (!current) {
-    const doc: RelationshipDoc = { _id: `${w.source}/${w.type}/${w.id}`, source: w.source, type: w.type, id: w.id, from: w.from, to: w.to, data: w.data, meta: firstMeta(w.source, w.meta, w.at), lastWrite: w.writeId };
-    try {
-      await store.inserts.relationships.insert(doc);
-    } catch (err) {
-      if (isDuplicateKey(err)) throw new SluiceError('ALREADY_EXISTS', `relationship ${w.type}/${w.id} already exists`);
-      throw err;
-    }
-    return { doc, created: true };
-  }
-  const doc: RelationshipDoc = { ...current, data: w.data, meta: nextMeta(current.meta, w.meta?.identifier, w.at), lastWrite: w.writeId };
-  // By `_id` alone, under the record's lock (see writeResource).
-  const res = await store.relationships.replaceOne({ _id: current._id }, doc);
-  if (res.matchedCount !== 1) throw new SluiceError('FAILED_PRECONDITION', `relationship ${w.type}/${w.id} changed while it was being written; try again`);
-  return { doc, created: false };
+/**
+ * The one deleter of a record: a resource goes with every relationship that points at it, those first, so a retry
+ * after a crash in between finds the resource and finishes the job. True when the record was there.
+ */
+export async function deleteRecord(store: Store, target: { targetType: TargetType; source: string; type: string; id: string }, opts: { session?: ClientSession } = {}): Promise<boolean> {
+  const { source, type, id } = target;
+  const _id = documentId(source, type, id);
+  const session = opts.session ? { session: opts.session } : {};
+  if (target.targetType === 'RELATIONSHIP') return (await store.relationships.deleteOne({ _id }, session)).deletedCount === 1;
+  if (!(await store.resources.findOne({ _id }, { ...session, projection: { _id: 1 } }))) return false;
+  await store.relationships.deleteMany({ source, 'from.type': type, 'from.id': id }, session);
+  await store.relationships.deleteMany({ source, 'to.type': type, 'to.id': id }, session);
+  await store.resources.deleteOne({ _id }, session);
+  return true;
 }

@@ -4,7 +4,7 @@ import type { CreateRelationshipBody, PatchBody } from '../schemas/records';
 import type { Store } from '../store/db';
 import type { Action } from '../domain';
 import type { RelationshipDoc } from '../store/documents';
-import { writeRelationship } from './record-writes';
+import { deleteRecord, writeRecord } from './record-writes';
 import { newTaskId } from '../ids';
 import type { MetaInput } from '../schemas/records';
 import { type PipelineService } from './pipelines';
@@ -84,7 +84,7 @@ export class RelationshipService {
         return { taskId: accepted.taskId, status: 'ACCEPTED' as const };
       }
       const taskId = op?.taskId ?? newTaskId('SINGLE');
-      const { doc, created } = await writeRelationship(this.store, current, { source, type, id, ...next, writeId: op?.opKey ?? taskId, at: this.now().toISOString() });
+      const { doc, created } = await writeRecord(this.store, current, { targetType: 'RELATIONSHIP', source, type, id, ...next, writeId: op?.opKey ?? taskId, at: this.now().toISOString() });
       if (op) await this.tasks.completeReceipt(op, { source, action, targetType: 'RELATIONSHIP', type, id }, 'SUCCESS');
       else await this.tasks.recordPersisted(taskId, { source, action, targetType: 'RELATIONSHIP', type, id, receivedAt });
       return { taskId, status: 'PERSISTED' as const, created, relationship: relationshipOut(doc) };
@@ -155,8 +155,7 @@ export class RelationshipService {
     const key = documentId(source, type, id);
     await this.pipelines.supersedeActive(recordKey(source, 'RELATIONSHIP', type, id));
     await this.locks.run(lockKey('RELATIONSHIP', key), async () => {
-      const res = await this.store.relationships.deleteOne({ _id: key });
-      if (res.deletedCount === 0) throw notFound(`relationship ${type}/${id} does not exist`);
+      if (!(await deleteRecord(this.store, { targetType: 'RELATIONSHIP', source, type, id }))) throw notFound(`relationship ${type}/${id} does not exist`);
     });
     const taskId = await this.tasks.recordDone(op, { source, action: 'DELETE', targetType: 'RELATIONSHIP', type, id }, receivedAt);
     return { taskId, status: 'PERSISTED' };

@@ -6,7 +6,7 @@ import type { ContainedItemBody, ContainedInput, MetaInput, PatchBody } from '..
 import type { Store } from '../store/db';
 import type { Action } from '../domain';
 import type { ContainedMap, RecordMeta, ResourceDoc } from '../store/documents';
-import { writeResource } from './record-writes';
+import { deleteRecord, writeRecord } from './record-writes';
 import { type PipelineService } from './pipelines';
 import { documentId, recordKey } from './keys';
 import { replaceRootIds, type RootIdTokens } from '../validation/root-id';
@@ -140,7 +140,7 @@ export class ResourceService {
         return { taskId: accepted.taskId, status: 'ACCEPTED' as const };
       }
       const taskId = op?.taskId ?? newTaskId('SINGLE');
-      const { doc, created } = await writeResource(this.store, current, { source, type, id, ...shaped, ...(meta ? { meta } : {}), writeId: op?.opKey ?? taskId, at: this.now().toISOString() });
+      const { doc, created } = await writeRecord(this.store, current, { targetType: 'RESOURCE', source, type, id, ...shaped, ...(meta ? { meta } : {}), writeId: op?.opKey ?? taskId, at: this.now().toISOString() });
       if (op) await this.tasks.completeReceipt(op, { source, action, targetType: 'RESOURCE', type, id }, 'SUCCESS');
       else await this.tasks.recordPersisted(taskId, { source, action, targetType: 'RESOURCE', type, id, receivedAt });
       return { taskId, status: 'PERSISTED' as const, created, resource: resourceOut(doc) };
@@ -222,11 +222,7 @@ export class ResourceService {
     const _id = documentId(source, type, id);
     await this.pipelines.supersedeActive(recordKey(source, 'RESOURCE', type, id));
     await this.locks.run(_id, async () => {
-      if (!(await this.store.resources.findOne({ _id }, { projection: { _id: 1 } }))) throw notFound(`resource ${type}/${id} does not exist`);
-      // Relationships go first: a crash in between leaves the resource, and a retried DELETE finishes the job.
-      await this.store.relationships.deleteMany({ source, 'from.type': type, 'from.id': id });
-      await this.store.relationships.deleteMany({ source, 'to.type': type, 'to.id': id });
-      await this.store.resources.deleteOne({ _id });
+      if (!(await deleteRecord(this.store, { targetType: 'RESOURCE', source, type, id }))) throw notFound(`resource ${type}/${id} does not exist`);
     });
     const taskId = await this.tasks.recordDone(op, { source, action: 'DELETE', targetType: 'RESOURCE', type, id }, receivedAt);
     return { taskId, status: 'PERSISTED' };
