@@ -43,7 +43,7 @@ export function createBundleActivities(deps: ActivityDeps) {
   const bundles = store.bundles;
   const { finish } = createPipelineActivities(deps);
 
-  // A replica set (real MongoDB) runs the final write in one transaction; FerretDB has none.
+  // A replica set (real MongoDB) runs the final write in one transaction; FerretDB has none (docs/ferretdb.md).
   let transactions: Promise<boolean> | undefined;
   const supportsTransactions = (): Promise<boolean> => {
     transactions ??= store.db.admin().command({ hello: 1 })
@@ -247,7 +247,7 @@ export function createBundleActivities(deps: ActivityDeps) {
     /**
      * The last step of a dropped bundle, once its executions have closed (or stopped answering): closes any
      * execution still open, and makes every receipt of a pipeline operation final, as its execution ended
-     * (FerretDB updates are read-modify-writes, so this also repairs a write lost to a race).
+     * (this also repairs a receipt write lost to a race, docs/ferretdb.md).
      */
     async bundleSettle(taskId: string): Promise<void> {
       const bundle = await load(taskId);

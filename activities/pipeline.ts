@@ -62,8 +62,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
 
   /** Sets the execution's status (and its receipt's) plus any other fields, only while the execution is open. */
   async function update(doc: ExecutionDoc, status: ExecutionStatus, set: Record<string, unknown> = {}, error?: ReceiptPatch['error']): Promise<void> {
-    // The filter is the `_id` alone: FerretDB on SQLite answers only that from an index, and reads the whole
-    // collection for any other. The execution's workflow is its one writer, so the status read by `load`
+    // By `_id` alone (docs/ferretdb.md). The execution's workflow is its one writer, so the status read by `load`
     // (always just before) still holds; `finish` and friends return early on an ended execution.
     if (TERMINAL.includes(doc.status)) return;
     const at = now().toISOString();

@@ -7,28 +7,16 @@ import { isDuplicateKey, type Store } from '../store/db';
 import type { PipelineDoc, ProfileDoc, RelationshipDefinitionDoc, SourceDoc } from '../store/documents';
 import { isDeepStrictEqual } from 'node:util';
 import { BoundedCache } from '../bounded-cache';
+import type { PipelineDefinition, Source } from '../schemas/responses';
+
+/** A source and a pipeline definition as the API shows them (its type inferred from the answer's schema). */
+export type { PipelineDefinition, Source };
 
 /** The catalog read cache's default lifetime (SLUICE_CATALOG_CACHE_MS). */
 export const DEFAULT_READ_CACHE_MS = 1000;
 
 /** Keys that would collide with fixed routes under `/resources/` and `/relationships/`. */
 const RESERVED_KEYS = new Set(['bulk']);
-
-export interface Source {
-  key: string;
-  type: 'registry';
-  description?: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface PipelineDefinition {
-  id: string;
-  collectionKey: string;
-  revision: number;
-  steps: Step[];
-  createdAt: string;
-}
 
 function sourceOut(doc: SourceDoc): Source {
   return { key: doc.key, type: doc.type, ...(doc.description !== undefined ? { description: doc.description } : {}), createdAt: doc.createdAt, updatedAt: doc.updatedAt };

@@ -67,7 +67,7 @@ export class PipelineService {
    */
   async supersedeActive(key: string): Promise<void> {
     // Asked of Temporal, not of the executions collection: the record's workflow runs exactly while it has
-    // executions, and a lookup by record key would make FerretDB on SQLite read every execution.
+    // executions, and a lookup by record key would read every execution (docs/ferretdb.md).
     try {
       await this.temporal.client.workflow.getHandle(recordWorkflowId(key)).executeUpdate(supersedeUpdate);
     } catch (err) {
@@ -79,8 +79,8 @@ export class PipelineService {
    * Single operations the API recorded but never handed to a workflow, because it stopped in between:
    * IN_PROGRESS executions created more than `olderThanMs` ago, of no bulk or bundle (a retried bulk or
    * bundle activity hands those again), with neither a running record workflow nor a running execution
-   * workflow. Reads the executions collection whole (FerretDB filters nothing else from an index): for a
-   * sweep every few minutes, not for a request.
+   * workflow. Reads the executions collection whole (docs/ferretdb.md): for a sweep every few minutes,
+   * not for a request.
    */
   async orphans(olderThanMs: number, limit = 500): Promise<string[]> {
     const before = new Date(this.now().getTime() - olderThanMs).toISOString();

@@ -14,14 +14,14 @@ import { applyJsonPatch } from './resources';
 import { pageBy } from '../store/paging';
 import type { OperationOf, TaskService } from './tasks';
 import type { RecordLocks } from '../store/record-lock';
+import type { Relationship } from '../schemas/responses';
 
-/** A relationship as the API shows it. */
-export type Relationship = Omit<RelationshipDoc, '_id' | 'source' | 'lastWrite'>;
+/** A relationship as the API shows it (its type inferred from the answer's schema). */
+export type { Relationship };
 
 function relationshipOut(doc: RelationshipDoc): Relationship {
   return { id: doc.id, type: doc.type, from: doc.from, to: doc.to, data: doc.data, meta: doc.meta };
 }
-
 
 /** The version of a relationship an operation would write. */
 export interface RelationshipDraft {

@@ -5,7 +5,7 @@ import { checkCreateMeta, checkUpdateMeta } from '../meta-rules';
 import type { ContainedItemBody, ContainedInput, MetaInput, PatchBody } from '../schemas/records';
 import type { Store } from '../store/db';
 import type { Action } from '../domain';
-import type { ContainedMap, RecordMeta, ResourceDoc } from '../store/documents';
+import type { ContainedMap, ResourceDoc } from '../store/documents';
 import { deleteRecord, writeRecord } from './record-writes';
 import { type PipelineService } from './pipelines';
 import { documentId, recordKey } from './keys';
@@ -15,15 +15,10 @@ import { containedId, normalizeContained } from './record-shape';
 import type { OperationOf, TaskService } from './tasks';
 import { pageBy } from '../store/paging';
 import type { RecordLocks } from '../store/record-lock';
+import type { Resource } from '../schemas/responses';
 
-/** A resource as the API shows it. */
-export interface Resource {
-  id: string;
-  type: string;
-  data: Record<string, unknown>;
-  contained: ContainedMap;
-  meta: RecordMeta;
-}
+/** A resource as the API shows it (its type inferred from the answer's schema). */
+export type { Resource };
 
 export interface Persisted {
   taskId: string;
@@ -36,7 +31,6 @@ export interface Persisted {
 export function resourceOut(doc: ResourceDoc): Resource {
   return { id: doc.id, type: doc.type, data: doc.data, contained: doc.contained, meta: doc.meta };
 }
-
 
 interface Draft {
   data: Record<string, unknown>;

@@ -80,9 +80,8 @@ export class TaskService {
   }
 
   /**
-   * Writes the final receipt of one operation of a bulk or bundle. Receipts are written once, final: FerretDB
-   * updates are slow read-modify-writes, so a bulk never inserts PENDING receipts only to update them. A
-   * retried operation finds its receipt there already and the duplicate is ignored.
+   * Writes the final receipt of one operation of a bulk or bundle, once, final (docs/ferretdb.md: no PENDING
+   * receipt updated later). A retried operation finds its receipt there already and the duplicate is ignored.
    */
   async completeReceipt(op: OperationOf, target: ReceiptTarget, status: 'SUCCESS' | 'FAILURE', error?: ReceiptDoc['error']): Promise<void> {
     try {
@@ -93,8 +92,7 @@ export class TaskService {
   }
 
   /**
-   * Reads receipts by `_id` only. FerretDB's SQLite backend answers nothing but `_id` lookups from an index:
-   * any other filter reads the whole collection, so a task's reads must not grow with every other task.
+   * Reads receipts by `_id` only, so a task's reads do not grow with every other task (docs/ferretdb.md).
    */
   private async receiptDocs(taskId: string, seqs: number[]): Promise<ReceiptDoc[]> {
     const out: ReceiptDoc[] = [];

@@ -168,3 +168,11 @@ export const pageOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array
 
 export const HealthSchema = z.object({ status: z.literal('ok') });
 export const ReadySchema = z.object({ status: z.literal('ready') });
+
+// The answers' types, inferred from the schemas above: what a service returns is what /openapi.json documents.
+export type Resource = z.infer<typeof ResourceSchema>;
+export type Relationship = z.infer<typeof RelationshipSchema>;
+export type Purge = z.infer<typeof PurgeSchema>;
+export type Source = z.infer<typeof SourceSchema>;
+export type PipelineDefinition = z.infer<typeof PipelineDefinitionSchema>;
+export type Decision = z.infer<typeof DecisionSchema>;

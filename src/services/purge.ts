@@ -8,6 +8,10 @@ import type { RecordLocks } from '../store/record-lock';
 import { SA_KEYS } from '../../workflows/messages';
 import { purgeWorkflowId, WORKFLOW_TYPES, type PurgeWorkflow, type PurgeWorkflowInput } from '../../workflows/messages';
 import type { CatalogService } from '../catalog/catalog';
+import type { Purge } from '../schemas/responses';
+
+/** A purge as the API shows it (its type inferred from the answer's schema). */
+export type { Purge };
 
 export type CollectionType = PurgeDoc['collectionType'];
 
@@ -15,21 +19,6 @@ export type CollectionType = PurgeDoc['collectionType'];
 export interface PurgeRequest {
   collectionType: CollectionType;
   collectionKey: string;
-}
-
-/** A purge as the API shows it. */
-export interface Purge {
-  purgeId: string;
-  taskId: string;
-  status: PurgeDoc['status'];
-  collectionType: CollectionType;
-  collectionKey: string;
-  deletedCount: number;
-  relationshipsDeletedCount: number;
-  cancelledExecutions: number;
-  createdAt: string;
-  completedAt?: string;
-  error?: { message: string };
 }
 
 /** Batch sizes of the purge workflow; tests shrink them to exercise many batches and continue-as-new. */

@@ -99,10 +99,7 @@ export function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
 
-/**
- * A document of one source by its `_id`, null when absent or another source's. The filter is the `_id`
- * alone, the only one FerretDB on SQLite answers from an index; the source is checked here.
- */
+/** A document of one source by its `_id`, null when absent or another source's: `_id` alone is indexed (docs/ferretdb.md). */
 export async function findOfSource<T extends { _id: string; source: string }>(collection: Collection<T>, _id: string, source: string): Promise<T | null> {
   const doc = (await collection.findOne({ _id } as Filter<T>)) as T | null;
   return doc?.source === source ? doc : null;

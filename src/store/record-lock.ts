@@ -6,10 +6,9 @@ const LEASE_MS = 15_000;
 const WAIT_MS = 30_000;
 
 /**
- * Serializes synchronous writers of one record across processes. FerretDB has no transactions and its
- * updates are read-modify-write, so a conditional replace alone can lose a write; inserting a lock document
- * keyed by the record's `_id` is atomic everywhere (unique `_id`). A lease expires so a crashed holder
- * cannot block the record for more than LEASE_MS.
+ * Serializes synchronous writers of one record across processes (one writer per document, docs/ferretdb.md):
+ * inserting a lock document keyed by the record's `_id` is atomic everywhere. A lease expires so a crashed
+ * holder cannot block the record for more than LEASE_MS.
  */
 export class RecordLocks {
   constructor(private readonly store: Store, private readonly now: () => Date = () => new Date()) {}
@@ -25,7 +24,7 @@ export class RecordLocks {
         break;
       } catch (err) {
         if ((err as { code?: number }).code !== 11000) throw err;
-        // Waiters poll gently: every attempt costs the database a write, and FerretDB on SQLite has one connection.
+        // Waiters poll gently: every attempt costs the database a write (docs/ferretdb.md).
         if (attempt % 8 === 7) await locks.deleteOne({ _id: key, expiresAt: { $lt: this.now() } });
         if (Date.now() > deadline) throw new SluiceError('FAILED_PRECONDITION', `record ${key} is busy with other writes; try again`);
         await new Promise((r) => setTimeout(r, Math.min(250, 5 + attempt * 10) * (0.5 + Math.random())));
