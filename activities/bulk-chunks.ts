@@ -6,7 +6,7 @@ import { checkCreateMeta } from '../src/meta-rules';
 import { pipelineTriggered } from '../src/pipeline/trigger';
 import { recordKey } from '../src/records/keys';
 import { firstMeta } from '../src/records/record-writes';
-import { normalizeContained } from '../src/records/record-shape';
+import { checkResource } from '../src/records/record-shape';
 import type { RelationshipService } from '../src/records/relationships';
 import { type ResourceService } from '../src/records/resources';
 import { documentId } from '../src/records/keys';
@@ -19,7 +19,6 @@ import type { Store } from '../src/store/db';
 import type { ChunkReceipt, ReceiptDoc, ResourceDoc, TaskDoc } from '../src/store/documents';
 import { writeErrorsOf } from '../src/store/insert-batcher';
 import { unpackJson } from '../src/store/packed';
-import { replaceRootIds } from '../src/validation/root-id';
 import type { ActivityDeps } from './deps';
 
 type Outcome = { status: 'SUCCESS' } | { status: 'FAILURE'; error: NonNullable<ReceiptDoc['error']> } | { status: 'PENDING' };
@@ -197,22 +196,19 @@ export class ChunkRunner {
     if (profile instanceof SluiceError) return { outcome: failure(profile) };
     if (!profile) return undefined;
     if (!ctx.pipelineOf.has(type)) ctx.pipelineOf.set(type, await this.catalog.pipeline(ctx.source, type));
-    const tokens = new Map([['@rootId', id]]);
-    const replaced = replaceRootIds(data, profile.definition, tokens);
-    const normalized = normalizeContained(contained, type, id, tokens, profile.lookup);
+    const checked = checkResource(profile, type, id, { data, contained }, { action: 'CREATE' });
     const details = [
       ...(RECORD_ID_PATTERN.test(id) ? [] : [{ path: 'create.id', message: `must match ${RECORD_ID_PATTERN.source}` }]),
       ...checkCreateMeta(meta, this.now(), 'create.meta'),
-      ...replaced.unknownTokens, ...normalized.details,
-      ...profile.compiled.validate({ data: replaced.data, contained: normalized.contained }, { action: 'CREATE' }),
+      ...checked.details,
     ];
     if (details.length) return { outcome: { status: 'FAILURE', error: { message: `the ${type} resource is invalid`, details: details.slice(0, 100) } } };
     const pipeline = ctx.pipelineOf.get(type);
-    if (pipeline && pipelineTriggered(pipeline.steps, { action: 'CREATE', record: { id, type, data: replaced.data, contained: normalized.contained } })) return undefined;
+    if (pipeline && pipelineTriggered(pipeline.steps, { action: 'CREATE', record: { id, type, data: checked.data, contained: checked.contained } })) return undefined;
     const at = this.now().toISOString();
     return {
       doc: {
-        _id: documentId(ctx.source, type, id), source: ctx.source, type, id, data: replaced.data, contained: normalized.contained,
+        _id: documentId(ctx.source, type, id), source: ctx.source, type, id, data: checked.data, contained: checked.contained,
         meta: firstMeta(ctx.source, meta, at),
       },
     };

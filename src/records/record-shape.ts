@@ -1,3 +1,5 @@
+import type { RootProfile } from '../catalog/catalog';
+import type { Action } from '../domain';
 import type { ErrorDetail } from '../errors';
 import { newId, RECORD_ID_PATTERN } from '../ids';
 import type { ContainedInput } from '../schemas/records';
@@ -49,3 +51,21 @@ export function normalizeContained(
   return { contained: out, details };
 }
 
+
+/**
+ * The one check of a resource version, shared by the single path and a bulk's batched CREATEs: `@rootId` tokens
+ * replaced, contained items given their full ids, the profile's rules applied. Pure: every problem is a detail.
+ */
+export function checkResource(
+  profile: RootProfile,
+  type: string,
+  id: string,
+  draft: { data: Record<string, unknown>; contained?: ContainedInput | ContainedMap | undefined },
+  ctx: { action: Action; previous?: Record<string, unknown> },
+  tokens: RootIdTokens = new Map([['@rootId', id]]),
+): { data: Record<string, unknown>; contained: ContainedMap; details: ErrorDetail[] } {
+  const replaced = replaceRootIds(draft.data, profile.definition, tokens);
+  const normalized = normalizeContained(draft.contained as ContainedInput | undefined, type, id, tokens, profile.lookup);
+  const violations = profile.compiled.validate({ data: replaced.data, contained: normalized.contained }, ctx);
+  return { data: replaced.data, contained: normalized.contained, details: [...replaced.unknownTokens, ...normalized.details, ...violations] };
+}

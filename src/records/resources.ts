@@ -9,9 +9,9 @@ import type { ContainedMap, ResourceDoc } from '../store/documents';
 import { deleteRecord, writeRecord } from './record-writes';
 import { type PipelineService } from './pipelines';
 import { documentId, recordKey } from './keys';
-import { replaceRootIds, type RootIdTokens } from '../validation/root-id';
+import type { RootIdTokens } from '../validation/root-id';
 import type { CatalogService, PipelineDefinition, RootProfile } from '../catalog/catalog';
-import { containedId, normalizeContained } from './record-shape';
+import { checkResource, containedId } from './record-shape';
 import type { OperationOf, TaskService } from './tasks';
 import { pageBy } from '../store/paging';
 import type { RecordLocks } from '../store/record-lock';
@@ -75,15 +75,10 @@ export class ResourceService {
 
   /** Replaces tokens, gives contained items their ids and validates against the profile; 400 with every violation. */
   private shape(profile: RootProfile, type: string, id: string, draft: Draft, action: Action, previous?: ResourceDoc | null, extra: ErrorDetail[] = [], tokens: RootIdTokens = new Map([['@rootId', id]])): { data: Record<string, unknown>; contained: ContainedMap } {
-    const replaced = replaceRootIds(draft.data, profile.definition, tokens);
-    const normalized = normalizeContained(draft.contained as ContainedInput | undefined, type, id, tokens, profile.lookup);
-    const violations = profile.compiled.validate(
-      { data: replaced.data, contained: normalized.contained },
-      { action, ...(previous ? { previous: resourceOut(previous) as unknown as Record<string, unknown> } : {}) },
-    );
-    const details = [...extra, ...replaced.unknownTokens, ...normalized.details, ...violations];
+    const checked = checkResource(profile, type, id, draft, { action, ...(previous ? { previous: resourceOut(previous) as unknown as Record<string, unknown> } : {}) }, tokens);
+    const details = [...extra, ...checked.details];
     if (details.length) throw invalid(`the ${type} resource is invalid`, details);
-    return { data: replaced.data, contained: normalized.contained };
+    return { data: checked.data, contained: checked.contained };
   }
 
   /**
