@@ -36,8 +36,14 @@ function invalidOperation(error: z.ZodError): Outcome {
   return { status: 'FAILURE', error: { message: 'invalid operation', details: zodDetails(error).slice(0, 100) } };
 }
 
+/**
+ * The outcome of an operation that threw. A SluiceError is the operation's FAILURE. So is an error of the code
+ * itself on this operation's data (TypeError, RangeError): a retry would throw it again and wedge the whole bulk,
+ * so it fails alone. Anything else (the database, the network) is thrown, and the chunk's activity retries.
+ */
 function failure(err: unknown): Outcome {
   if (err instanceof SluiceError) return { status: 'FAILURE', error: { message: err.message, ...(err.details.length ? { details: err.details.slice(0, 100) } : {}) } };
+  if (err instanceof TypeError || err instanceof RangeError) return { status: 'FAILURE', error: { message: 'the operation could not be processed (internal error)' } };
   throw err;
 }
 

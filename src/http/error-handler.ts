@@ -44,7 +44,7 @@ export function notFoundHandler(req: Request, _res: Response, next: NextFunction
 
 /** Translates body-parser failures into the API's error types (413, 415, 400). */
 function bodyParserError(err: unknown): SluiceError | undefined {
-  if (typeof err !== 'object' || err === null || !('type' in err)) return undefined;
+  if (typeof err !== 'object' || err === null) return undefined;
   const e = err as { type?: string; message?: string; limit?: number };
   switch (e.type) {
     case 'entity.too.large':
@@ -59,6 +59,11 @@ function bodyParserError(err: unknown): SluiceError | undefined {
     case 'stream.encoding.set':
       return new SluiceError('INVALID_ARGUMENT', e.message ?? 'request body could not be read');
     default:
+      // Any other client error of the body reader (a body that is not the gzip, deflate or br it says it is):
+      // http-errors marks those `expose`, with a 4xx status.
+      if ((err as { expose?: unknown }).expose === true && typeof (err as { status?: unknown }).status === 'number') {
+        return new SluiceError('INVALID_ARGUMENT', 'request body could not be read: it is not valid for its Content-Encoding');
+      }
       return undefined;
   }
 }

@@ -27,7 +27,7 @@ export function normalizeContained(
   const details: ErrorDetail[] = [];
   for (const [containKey, items] of Object.entries(contained ?? {})) {
     const seen = new Set<string>();
-    out[containKey] = items.map((item, i) => {
+    const normalized = items.map((item, i) => {
       const path = `contained.${containKey}[${i}]`;
       let shortId = newId();
       if (item.id !== undefined) {
@@ -47,6 +47,8 @@ export function normalizeContained(
       details.push(...replaced.unknownTokens);
       return { id, type: item.type, data: replaced.data };
     });
+    // Defined, not assigned: a contain key `__proto__` stays a key (and is refused as unknown), never a prototype.
+    Object.defineProperty(out, containKey, { enumerable: true, writable: true, configurable: true, value: normalized });
   }
   return { contained: out, details };
 }

@@ -1,6 +1,6 @@
 import { SluiceError, invalid, notFound, type ErrorDetail } from '../errors';
 import { checkCreateMeta } from '../meta-rules';
-import type { CreateRelationshipBody, PatchBody } from '../schemas/records';
+import { PatchedRelationshipSchema, type CreateRelationshipBody, type PatchBody } from '../schemas/records';
 import type { Store } from '../store/db';
 import type { Action } from '../domain';
 import type { RelationshipDoc } from '../store/documents';
@@ -141,7 +141,7 @@ export class RelationshipService {
     if (bad.length) throw invalid('invalid patch', bad);
     return async (current) => {
       const doc = current as RelationshipDoc;
-      const { data } = applyJsonPatch({ data: doc.data }, ops);
+      const { data } = applyJsonPatch({ data: doc.data }, ops, PatchedRelationshipSchema);
       const violations = compiled.validate({ data }, { action: 'UPDATE', previous: relationshipOut(doc) as unknown as Record<string, unknown> });
       if (violations.length) throw invalid(`the ${type} relationship is invalid`, violations);
       return { from: doc.from, to: doc.to, data };

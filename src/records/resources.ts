@@ -1,8 +1,9 @@
 import { applyPatch, type Operation } from 'fast-json-patch';
-import { SluiceError, invalid, notFound, type ErrorDetail } from '../errors';
+import type { z } from 'zod';
+import { SluiceError, invalid, notFound, parseOrThrow, type ErrorDetail } from '../errors';
 import { newId, newTaskId, RECORD_ID_PATTERN } from '../ids';
 import { checkCreateMeta, checkUpdateMeta } from '../meta-rules';
-import type { ContainedItemBody, ContainedInput, MetaInput, PatchBody } from '../schemas/records';
+import { PatchedResourceSchema, type ContainedItemBody, type ContainedInput, type MetaInput, type PatchBody } from '../schemas/records';
 import type { Store } from '../store/db';
 import type { Action } from '../domain';
 import type { ContainedMap, ResourceDoc } from '../store/documents';
@@ -60,6 +61,11 @@ export type WriteOutcome = Persisted | Accepted;
 export interface Accepted {
   taskId: string;
   status: 'ACCEPTED';
+}
+
+/** The items under a contain key; a key the record does not have (`__proto__` included) has none. */
+function itemsOf(contained: ContainedMap, containKey: string): ContainedMap[string] {
+  return Object.hasOwn(contained, containKey) ? (contained[containKey] ?? []) : [];
 }
 
 /** Resource writes (SPEC §2 single operations) and reads; a write that triggers a pipeline step goes async. */
@@ -159,23 +165,25 @@ export class ResourceService {
   async patch(source: string, type: string, id: string, ops: PatchBody, op?: OperationOf): Promise<WriteOutcome> {
     const details = resourcePatchDetails(ops);
     if (details.length) throw invalid('invalid patch', details);
-    return this.update(source, type, id, (current) => applyJsonPatch({ data: current.data, contained: current.contained }, ops), op);
+    return this.update(source, type, id, (current) => applyJsonPatch({ data: current.data, contained: current.contained }, ops, PatchedResourceSchema), op);
   }
 
   /** UPDATE of the root through `POST .../{containKey}`: appends one contained item. */
   async addContained(source: string, type: string, id: string, containKey: string, body: ContainedItemBody): Promise<WriteOutcome> {
+    await this.requireContainKey(source, type, containKey);
     return this.update(source, type, id, (current) => {
       const item = { ...(body.id !== undefined ? { id: body.id } : {}), type: this.containedType(current, containKey, body.type), data: body.data };
-      return { data: current.data, contained: { ...current.contained, [containKey]: [...(current.contained[containKey] ?? []), item] } };
+      return { data: current.data, contained: { ...current.contained, [containKey]: [...itemsOf(current.contained, containKey), item] } };
     });
   }
 
   /** UPDATE of the root through `PUT .../{containKey}/{containedId}`: replaces that item, or appends it. */
   async putContained(source: string, type: string, id: string, containKey: string, shortId: string, body: ContainedItemBody): Promise<WriteOutcome> {
+    await this.requireContainKey(source, type, containKey);
     return this.update(source, type, id, (current) => {
       const fullId = containedId(type, id, containKey, shortId);
       const item = { id: fullId, type: this.containedType(current, containKey, body.type), data: body.data };
-      const items = current.contained[containKey] ?? [];
+      const items = itemsOf(current.contained, containKey);
       const at = items.findIndex((c) => c.id === fullId);
       const next = at >= 0 ? items.map((c, i) => (i === at ? item : c)) : [...items, item];
       return { data: current.data, contained: { ...current.contained, [containKey]: next } };
@@ -184,9 +192,10 @@ export class ResourceService {
 
   /** UPDATE of the root through `DELETE .../{containKey}/{containedId}`; 404 when the item does not exist. */
   async removeContained(source: string, type: string, id: string, containKey: string, shortId: string): Promise<WriteOutcome> {
+    await this.requireContainKey(source, type, containKey);
     return this.update(source, type, id, (current) => {
       const fullId = containedId(type, id, containKey, shortId);
-      const items = current.contained[containKey] ?? [];
+      const items = itemsOf(current.contained, containKey);
       if (!items.some((c) => c.id === fullId)) throw notFound(`contained resource ${fullId} does not exist`);
       const rest = items.filter((c) => c.id !== fullId);
       const contained = { ...current.contained };
@@ -196,10 +205,19 @@ export class ResourceService {
     });
   }
 
+  /** 400 unless the profile declares the contain key (own keys only: `__proto__` and friends are no contain keys). */
+  private async requireContainKey(source: string, type: string, containKey: string): Promise<void> {
+    const profile = await this.catalog.rootProfile(source, type);
+    const declared = Object.keys(profile.definition.contained ?? {});
+    if (!Object.hasOwn(profile.definition.contained ?? {}, containKey)) {
+      throw invalid(`the ${type} resource is invalid`, [{ path: `contained.${containKey}`, message: declared.length ? `unknown contain key (allowed: ${declared.join(', ')})` : 'unknown contain key: this profile declares no contained resources' }]);
+    }
+  }
+
   /** The item type for a nested contained write: the one given, or the single type the contain key allows. */
   private containedType(current: ResourceDoc, containKey: string, given: string | undefined): string {
     if (given) return given;
-    const existing = current.contained[containKey]?.[0]?.type;
+    const existing = itemsOf(current.contained, containKey)[0]?.type;
     if (existing) return existing;
     throw invalid('the contained resource needs a type', [{ path: 'type', message: `give the type of the item to store under '${containKey}'` }]);
   }
@@ -234,15 +252,16 @@ export class ResourceService {
 }
 
 /** Applies RFC 6902 operations to a copy; a failing operation is a 400 naming its index. */
-export function applyJsonPatch<T extends object>(doc: T, ops: PatchBody): T {
+export function applyJsonPatch<S extends z.ZodType>(doc: z.input<S>, ops: PatchBody, result: S): z.output<S> {
+  let patched: unknown;
   try {
-    return applyPatch(structuredClone(doc), ops as Operation[], true, true).newDocument;
+    // Prototype paths (`/data/__proto__/x`) are refused by the library; the document is a copy, so a failed patch leaves nothing.
+    patched = applyPatch(structuredClone(doc), ops as Operation[], true, true).newDocument;
   } catch (err) {
-    const e = err as { index?: number; message?: string; name?: string };
-    if (e.name === 'JsonPatchError' || e.name === 'TEST_OPERATION_FAILED' || typeof e.index === 'number') {
-      const msg = (e.message ?? 'patch failed').split('\n')[0] ?? 'patch failed';
-      throw invalid('the patch cannot be applied', [{ path: `[${e.index ?? 0}]`, message: msg }]);
-    }
-    throw err;
+    const e = err as { index?: number; message?: string };
+    const msg = (e.message ?? 'patch failed').split('\n')[0] ?? 'patch failed';
+    throw invalid('the patch cannot be applied', [{ path: `[${e.index ?? 0}]`, message: msg }]);
   }
+  // A patch may replace or remove whole members (`remove /data`, `replace /contained [1]`): what is left must still be a record.
+  return parseOrThrow(result, patched, 'patched record');
 }

@@ -36,6 +36,11 @@ const ContainedItemInputSchema = z
 export const ContainedInputSchema = z.record(z.string(), z.array(ContainedItemInputSchema));
 export type ContainedInput = z.infer<typeof ContainedInputSchema>;
 
+/** What a JSON Patch must leave of a resource: `data` an object, `contained` an object of item arrays. */
+export const PatchedResourceSchema = z.object({ data: DataSchema, contained: ContainedInputSchema });
+/** What a JSON Patch must leave of a relationship: `data` an object. */
+export const PatchedRelationshipSchema = z.object({ data: DataSchema });
+
 /** Body of `POST /sources/{k}/v1/resources/{type}`. */
 export const CreateResourceBodySchema = z
   .object({

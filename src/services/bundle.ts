@@ -12,6 +12,7 @@ import { type PipelineService } from '../records/pipelines';
 import { recordKey } from '../records/keys';
 import type { RelationshipBuild, RelationshipService } from '../records/relationships';
 import { applyJsonPatch, resourcePatchDetails, type ResourceBuild, type ResourceService } from '../records/resources';
+import { PatchedResourceSchema } from '../schemas/records';
 import { documentId } from '../records/keys';
 import { receiptOut, type Receipt } from '../records/tasks';
 
@@ -218,7 +219,7 @@ export class BundleService {
     if (op.action === 'UPDATE') {
       const bad = resourcePatchDetails(op.update.patch);
       if (bad.length) throw invalid('invalid patch', bad);
-      build = (doc) => ({ draft: applyJsonPatch({ data: (doc as ResourceDoc).data, contained: (doc as ResourceDoc).contained }, op.update.patch) });
+      build = (doc) => ({ draft: applyJsonPatch({ data: (doc as ResourceDoc).data, contained: (doc as ResourceDoc).contained }, op.update.patch, PatchedResourceSchema) });
     } else {
       const part = op.action === 'CREATE' ? op.create : op.upsert;
       build = () => ({ draft: { data: part.data, contained: part.contained }, ...(part.meta ? { meta: part.meta } : {}) });

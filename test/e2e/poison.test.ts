@@ -1,0 +1,130 @@
+import { request as httpRequest } from 'node:http';
+import { pathParamNames } from '../../src/http/route';
+import { ROUTES } from '../../src/http/routes';
+import { expectError, startApi, type TestApi } from '../support/api';
+import { waitFor } from '../support/wait';
+
+// Poison inputs found by fuzzing (issue #11): each is a 4xx with the error body, never a 500, and a poison operation
+// in a bulk is that operation's FAILURE receipt, never a wedged bulk.
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startApi({ worker: true });
+  expect((await api.request('PUT', '/sources/demo/v1/resources/office/o-1', { body: { data: { name: 'Poison Office' } } })).status).toBe(201);
+  expect((await api.request('PUT', '/sources/demo/v1/resources/provider/p-1', { body: { data: { name: 'Dr. Poison' } } })).status).toBe(201);
+});
+afterAll(async () => {
+  await api.close();
+});
+
+const D = '/sources/demo/v1';
+
+/** The path and headers exactly as given (fetch would re-encode the path). */
+function sendRaw(method: string, path: string, opts: { body?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
+  const url = new URL(api.baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({
+      host: url.hostname, port: url.port, method, path,
+      headers: { 'x-api-key': api.adminKey, ...(opts.body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(opts.body) } : {}), ...opts.headers },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { text += chunk; });
+      res.on('end', () => {
+        let parsed: unknown = text;
+        try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON: reported as text */ }
+        resolve({ status: res.statusCode ?? 0, body: parsed });
+      });
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+function expect4xx(res: { status: number; body: any }, what: string): void {
+  const ok = res.status >= 400 && res.status < 500 && res.body?.code === res.status && typeof res.body?.type === 'string' && Array.isArray(res.body?.details);
+  expect({ what, ok, status: res.status }).toEqual({ what, ok: true, status: res.status });
+}
+
+const BAD_ENCODINGS = ['%ZZ', '%', '%C0%AF', '%FF%FE', '%E0%A4%A'];
+
+test('a bad percent-encoding in any path parameter of any route is a 400 with the error body', async () => {
+  let probes = 0;
+  for (const r of ROUTES) {
+    const names = pathParamNames(r.path);
+    for (const name of names) {
+      for (const bad of BAD_ENCODINGS) {
+        let path = r.path;
+        for (const n of names) path = path.replace(`{${n}}`, n === name ? bad : n === 'sourceKey' ? 'demo' : 'x');
+        const res = await sendRaw(r.method.toUpperCase(), path, r.body ? { body: '{}' } : {});
+        expect4xx(res, `${r.method} ${path}`);
+        probes++;
+      }
+    }
+  }
+  expect(probes).toBeGreaterThan(100);
+});
+
+test.each(['gzip', 'deflate', 'br'])('a body that is not %s-compressed but says it is: 400, nothing written', async (encoding) => {
+  const before = await api.store.resources.countDocuments({});
+  const res = await sendRaw('POST', `${D}/resources/provider`, { body: JSON.stringify({ data: { name: 'not compressed' } }), headers: { 'content-encoding': encoding } });
+  expect4xx(res, encoding);
+  expect(res.status).toBe(400);
+  expect(await api.store.resources.countDocuments({})).toBe(before);
+});
+
+test.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])('a contain key %s in the path is a 400 (unknown contain key), and the record is unchanged', async (containKey) => {
+  const before = await api.store.resources.findOne({ _id: 'demo/office/o-1' });
+  const body = JSON.stringify({ type: 'paymentMethod', data: { value: 'Visa' } });
+  for (const [method, path, sent] of [['POST', `${D}/resources/office/o-1/${containKey}`, body], ['PUT', `${D}/resources/office/o-1/${containKey}/c-1`, body], ['DELETE', `${D}/resources/office/o-1/${containKey}/c-1`, undefined]] as const) {
+    const res = await sendRaw(method, path, sent !== undefined ? { body: sent } : {});
+    expect4xx(res, `${method} ${containKey}`);
+    expect({ method, status: res.status, type: res.body.type, paths: res.body.details.map((d: { path?: string }) => d.path) }).toEqual({ method, status: 400, type: 'INVALID_ARGUMENT', paths: [`contained.${containKey}`] });
+  }
+  expect(await api.store.resources.findOne({ _id: 'demo/office/o-1' })).toEqual(before);
+});
+
+const POISON_PATCHES: Array<[string, unknown[]]> = [
+  ['add /data/__proto__/x', [{ op: 'add', path: '/data/__proto__/x', value: 1 }]],
+  ['add /data/constructor/prototype/x', [{ op: 'add', path: '/data/constructor/prototype/x', value: 1 }]],
+  ['remove /data', [{ op: 'remove', path: '/data' }]],
+  ['replace /contained with [1]', [{ op: 'replace', path: '/contained', value: [1] }]],
+  ['replace /data with a string', [{ op: 'replace', path: '/data', value: 'x' }]],
+  ['add /contained/primaryPaymentMethod with [1]', [{ op: 'add', path: '/contained/primaryPaymentMethod', value: [1] }]],
+];
+
+test.each(POISON_PATCHES)('PATCH %s: 400, the record unchanged', async (_name, patch) => {
+  const before = await api.store.resources.findOne({ _id: 'demo/office/o-1' });
+  expectError(await api.request('PATCH', `${D}/resources/office/o-1`, { body: patch }), 400, 'INVALID_ARGUMENT');
+  expect(await api.store.resources.findOne({ _id: 'demo/office/o-1' })).toEqual(before);
+  expect(({} as Record<string, unknown>).x).toBeUndefined();
+});
+
+test('poison patches in a bulk are FAILURE receipts; the operations after them run; the bulk ends', async () => {
+  const operations = [
+    ...POISON_PATCHES.map(([, patch]) => ({ action: 'UPDATE', update: { type: 'office', id: 'o-1', patch } })),
+    { action: 'UPDATE', update: { type: 'provider', id: 'p-1', patch: [{ op: 'replace', path: '/data/name', value: 'Dr. After The Poison' }] } },
+    { action: 'CREATE', create: { type: 'provider', id: 'p-after', data: { name: 'Dr. Created After' } } },
+  ];
+  const accepted = await api.request('POST', `${D}/resources/bulk`, { body: { operations } });
+  expect(accepted.status).toBe(202);
+  const task = await waitFor(
+    async () => (await api.request('GET', `${D}/tasks/${accepted.body.taskId}?withReceipts=true&perPage=100`)).body,
+    (t) => t.status !== 'PENDING', 30_000, 'bulk settled',
+  );
+  expect(task.status).toBe('FAILURE');
+  expect(task.counts).toEqual({ SUCCESS: 2, FAILURE: POISON_PATCHES.length, PENDING: 0, CANCELLED: 0 });
+  expect(task.receipts.slice(0, POISON_PATCHES.length).map((r: any) => r.status)).toEqual(POISON_PATCHES.map(() => 'FAILURE'));
+  expect((await api.request('GET', `${D}/resources/provider/p-1`)).body.data.name).toBe('Dr. After The Poison');
+  expect((await api.request('GET', `${D}/resources/provider/p-after`)).status).toBe(200);
+  expect((await api.request('GET', `${D}/resources/office/o-1`)).body.data).toEqual({ name: 'Poison Office' });
+});
+
+test('a body whose contained map has a key `__proto__` is a 400 (unknown contain key), nothing written', async () => {
+  const before = await api.store.resources.countDocuments({});
+  const body = '{"id":"o-proto","data":{"name":"Proto Office"},"contained":{"__proto__":[{"type":"paymentMethod","data":{"value":"Visa"}}]}}';
+  const res = await sendRaw('POST', `${D}/resources/office`, { body });
+  expect4xx(res, 'contained __proto__');
+  expect(res.status).toBe(400);
+  expect(await api.store.resources.countDocuments({})).toBe(before);
+});
