@@ -50,7 +50,7 @@ test('a batch that fails non-retryably ends the purge FAILURE with the activity\
   const purgeId = uniqueId('pg-fail');
   const fakes = fakeActivities({
     purgeBatches: async () => {
-      throw ApplicationFailure.create({ type: 'InvalidOperation', message: 'collection provider of source demo no longer exists', nonRetryable: true });
+      throw ApplicationFailure.create({ type: 'NOT_FOUND', message: 'collection provider of source demo no longer exists', nonRetryable: true });
     },
     finishPurge,
   });

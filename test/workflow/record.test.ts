@@ -34,7 +34,7 @@ describe('an inline execution (no step can wait for a reviewer)', () => {
       commit: async (executionId) => {
         if (executionId !== first) return 'SUCCESSFUL';
         await committing.opened;
-        throw ApplicationFailure.create({ type: 'InvalidOperation', message: 'pipeline clinic.1 does not exist', nonRetryable: true });
+        throw ApplicationFailure.create({ type: 'NOT_FOUND', message: 'pipeline clinic.1 does not exist', nonRetryable: true });
       },
       finish: async () => undefined,
     });
