@@ -20,6 +20,9 @@ import type { ChunkReceipt, ReceiptDoc, ResourceDoc, TaskDoc } from '../src/stor
 import { writeErrorsOf } from '../src/store/insert-batcher';
 import { unpackJson } from '../src/store/packed';
 import type { ActivityDeps } from './deps';
+import { createPipelineActivities } from './pipeline';
+import { executionWorkflowId } from '../workflows/messages';
+import type { PipelineService } from '../src/records/pipelines';
 
 type Outcome = { status: 'SUCCESS' } | { status: 'FAILURE'; error: NonNullable<ReceiptDoc['error']> } | { status: 'PENDING' };
 
@@ -59,10 +62,14 @@ export class ChunkRunner {
   private readonly resources: ResourceService;
   private readonly relationships: RelationshipService;
   private readonly tasks: TaskService;
+  private readonly pipelines: PipelineService;
+  private readonly cancelQueued: (executionId: string) => Promise<void>;
   private readonly now: () => Date;
 
   constructor(deps: ActivityDeps) {
     ({ store: this.store, catalog: this.catalog, resources: this.resources, relationships: this.relationships, tasks: this.tasks } = deps);
+    this.pipelines = deps.pipelines;
+    this.cancelQueued = createPipelineActivities(deps).cancelQueued;
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -124,7 +131,10 @@ export class ChunkRunner {
       if (status === 'PENDING') handedOff.push(seq);
       else counts[status]++;
     };
-    for (const r of receipts) count(r.seq, r.status);
+    for (const r of receipts) {
+      count(r.seq, r.status);
+      if (r.status === 'PENDING') await this.handOffAgain(`${taskId}:${r.seq}`);
+    }
     const ctx = { source, taskId, profiles: new Map<string, RootProfile | SluiceError>(), pipelineOf: new Map<string, PipelineDefinition | undefined>() };
     const active = await this.activeRecords(source, targetType, ops);
     /** An outcome this run settles: its receipt goes to the chunk's progress document. */
@@ -172,6 +182,25 @@ export class ChunkRunner {
     // The progress is written once the chunk's last batch is in.
     batch.then(() => this.tasks.recordChunkProgress(taskId, chunk, counts, handedOff, settledHere));
     return handedOff.length;
+  }
+
+  /**
+   * On a retried chunk, an operation handed to a pipeline may have been recorded without reaching Temporal (the
+   * lost attempt failed between the two). Its execution, still IN_PROGRESS with no workflow of its own, is handed
+   * over again, unless a newer execution of its record exists: then the newer request stands, and this one is
+   * cancelled, as it would have been superseded. An ended execution, or one whose workflow runs, is left alone.
+   */
+  private async handOffAgain(opKey: string): Promise<void> {
+    const execution = await this.store.executions.findOne({ opKey });
+    if (!execution || execution.status !== 'IN_PROGRESS') return;
+    if (await this.pipelines.workflowRuns(executionWorkflowId(execution._id))) return;
+    const newer = await this.store.executions.findOne({ recordKey: execution.recordKey, createdAt: { $gt: execution.createdAt } }, { projection: { _id: 1 } });
+    if (newer) {
+      await this.cancelQueued(execution._id);
+      return;
+    }
+    const { target } = execution.operation;
+    await this.pipelines.handOff({ source: execution.source, targetType: target.targetType, type: target.type, id: target.id }, { executionId: execution._id });
   }
 
   /** Records that have an active execution: their operations take the single path, which supersedes. */

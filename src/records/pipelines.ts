@@ -90,13 +90,14 @@ export class PipelineService {
       .toArray();
     const out: string[] = [];
     for (const c of candidates) {
-      if ((await this.runs(recordWorkflowId(c.recordKey))) || (await this.runs(executionWorkflowId(c._id)))) continue;
+      if ((await this.workflowRuns(recordWorkflowId(c.recordKey))) || (await this.workflowRuns(executionWorkflowId(c._id)))) continue;
       out.push(c._id);
     }
     return out;
   }
 
-  private async runs(workflowId: string): Promise<boolean> {
+  /** True when a workflow with this id is running. */
+  async workflowRuns(workflowId: string): Promise<boolean> {
     try {
       return (await this.temporal.client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
     } catch (err) {
@@ -146,27 +147,12 @@ export class PipelineService {
       summary: executionSummary({ source: input.source, type: input.type, id: input.id, taskId, action: input.action, targetType: input.targetType, pipelineDefinitionId: input.pipeline.id }),
       ...(!input.bundleId && !canWaitForReview(input.pipeline.steps) ? { inline: true } : {}),
     };
-    const options = {
-      workflowId: recordWorkflowId(key),
-      taskQueue: this.temporal.taskQueue,
-      typedSearchAttributes: [
-        { key: SA_KEYS.source, value: input.source },
-        { key: SA_KEYS.recordType, value: input.type },
-        { key: SA_KEYS.recordId, value: input.id },
-        { key: SA_KEYS.targetType, value: input.targetType },
-      ],
-      staticSummary: `Record ${input.targetType.toLowerCase()} ${input.type}/${input.id} of source ${input.source}`,
-    };
     try {
-      try {
-        // Usually no workflow runs for the record: start one with the execution as its input.
-        await this.temporal.client.workflow.start<RecordWorkflow>(WORKFLOW_TYPES.record, { ...options, args: [{ recordKey: key, pending: ref }] });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        // One runs: hand it the execution, or start a new one if it has just ended (atomically).
-        await this.temporal.client.workflow.signalWithStart<RecordWorkflow, [ExecutionRef]>(WORKFLOW_TYPES.record, { ...options, args: [{ recordKey: key }], signal: enqueueSignal, signalArgs: [ref] });
-      }
+      await this.handOff({ source: input.source, targetType: input.targetType, type: input.type, id: input.id }, ref);
     } catch (err) {
+      // An operation of a bulk or bundle stays IN_PROGRESS and PENDING: its activity fails and is retried, and the
+      // retry hands the same execution over again (ChunkRunner, bundleStart). Nothing accepted is lost.
+      if (input.task) throw err;
       const message = `the workflow service did not take the operation: ${(err as Error).message}`;
       const receiptPatch: ReceiptPatch = { status: 'FAILURE', executionStatus: 'ERROR', completedAt: at, error: { message } };
       await this.store.executions.updateOne({ _id: executionId }, { $set: { status: 'ERROR', receiptPatch, updatedAt: at } });
@@ -174,6 +160,33 @@ export class PipelineService {
       throw new SluiceError('INTERNAL', message);
     }
     return { taskId, status: 'ACCEPTED', executionId };
+  }
+
+  /**
+   * Hands an execution to its record's workflow: starts one with the execution as its input when none runs, else
+   * signals it (or starts a new one if it has just ended, atomically). A workflow that has the execution already
+   * ignores it, so a retried hand-off is harmless.
+   */
+  async handOff(target: { source: string; targetType: TargetType; type: string; id: string }, ref: ExecutionRef): Promise<void> {
+    const key = recordKey(target.source, target.targetType, target.type, target.id);
+    const options = {
+      workflowId: recordWorkflowId(key),
+      taskQueue: this.temporal.taskQueue,
+      typedSearchAttributes: [
+        { key: SA_KEYS.source, value: target.source },
+        { key: SA_KEYS.recordType, value: target.type },
+        { key: SA_KEYS.recordId, value: target.id },
+        { key: SA_KEYS.targetType, value: target.targetType },
+      ],
+      staticSummary: `Record ${target.targetType.toLowerCase()} ${target.type}/${target.id} of source ${target.source}`,
+    };
+    try {
+      // Usually no workflow runs for the record: start one with the execution as its input.
+      await this.temporal.client.workflow.start<RecordWorkflow>(WORKFLOW_TYPES.record, { ...options, args: [{ recordKey: key, pending: ref }] });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      await this.temporal.client.workflow.signalWithStart<RecordWorkflow, [ExecutionRef]>(WORKFLOW_TYPES.record, { ...options, args: [{ recordKey: key }], signal: enqueueSignal, signalArgs: [ref] });
+    }
   }
 
   /** One execution of a source; 404 when absent. */

@@ -9,6 +9,7 @@ import { createActivities } from '../../activities';
 import { createLocalEmbedder } from '../../src/pipeline/embedder';
 import { createApp } from '../../src/http/app';
 import { applyCatalog, readCatalogFile } from '../../src/catalog/catalog-file';
+import { createWritePath } from '../../src/records';
 import { createServices, type Services } from '../../src/services';
 import { connectStore, ensureIndexes, type Store } from '../../src/store/db';
 import { temporalReady } from '../../src/temporal';
@@ -47,6 +48,8 @@ export interface StartOptions {
   worker?: boolean;
   /** Lets a test wrap or replace activities, e.g. to force a fault. */
   activities?: (real: ReturnType<typeof createActivities>) => ReturnType<typeof createActivities>;
+  /** Gives the worker's write path its own Temporal client (a wrapper of the real one, e.g. to force a fault). */
+  workerClient?: (real: Client) => Client;
 }
 
 let runtimeInstalled = false;
@@ -73,7 +76,8 @@ export async function startApi(opts: StartOptions = {}): Promise<TestApi> {
   if (opts.worker) {
     installQuietRuntime();
     const nativeConnection = await NativeConnection.connect({ address });
-    const real = createActivities({ store, ...services, embedder: createLocalEmbedder() });
+    const writePath = opts.workerClient ? createWritePath(store, { client: opts.workerClient(client), taskQueue }) : services;
+    const real = createActivities({ store, ...writePath, embedder: createLocalEmbedder() });
     const bundle = process.env.SLUICE_TEST_WORKFLOW_BUNDLE;
     const w = await Worker.create({
       connection: nativeConnection,
