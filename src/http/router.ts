@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { SluiceError, formatPath, parseOrThrow } from '../errors';
 import type { ApiKeyService, Principal } from '../services/api-keys';
@@ -46,7 +47,10 @@ function send(res: Response, reply: Reply): void {
 
 /** JSON bodies only, with the size limit of the route. */
 function bodyParser(limit: number): RequestHandler {
-  const parse = express.json({ limit, type: JSON_TYPES });
+  // Invalid UTF-8 is refused, not decoded to U+FFFD and stored as if the client had sent it.
+  const parse = express.json({ limit, type: JSON_TYPES, verify: (_req, _res, buf) => {
+    if (!isUtf8(buf)) throw new SluiceError('INVALID_ARGUMENT', 'request body is not valid UTF-8');
+  } });
   return (req, res, next) => {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     if (!hasBody) return next();

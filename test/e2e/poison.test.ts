@@ -128,3 +128,25 @@ test('a body whose contained map has a key `__proto__` is a 400 (unknown contain
   expect(res.status).toBe(400);
   expect(await api.store.resources.countDocuments({})).toBe(before);
 });
+
+test('a body that is not valid UTF-8 is a 400, not stored as U+FFFD', async () => {
+  const before = await api.store.resources.countDocuments({});
+  const url = new URL(api.baseUrl);
+  const bytes = Buffer.concat([Buffer.from('{"data":{"name":"bad '), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]);
+  const res: { status: number; body: any } = await new Promise((resolve, reject) => {
+    const req = httpRequest({
+      host: url.hostname, port: url.port, method: 'POST', path: `${D}/resources/provider`,
+      headers: { 'x-api-key': api.adminKey, 'content-type': 'application/json', 'content-length': bytes.length },
+    }, (r) => {
+      let text = '';
+      r.setEncoding('utf8');
+      r.on('data', (c: string) => { text += c; });
+      r.on('end', () => resolve({ status: r.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(bytes);
+  });
+  expect(res.status).toBe(400);
+  expect(res.body).toEqual(expect.objectContaining({ code: 400, type: 'INVALID_ARGUMENT', message: 'request body is not valid UTF-8' }));
+  expect(await api.store.resources.countDocuments({})).toBe(before);
+});
