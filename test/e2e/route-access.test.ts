@@ -1,7 +1,6 @@
-import { request as httpRequest } from 'node:http';
 import { ROUTES } from '../../src/http/routes';
-import { pathParamNames } from '../../src/http/route';
 import { expectError, startApi, type TestApi } from '../support/api';
+import { WRITE_BODIES, concretePath, sendRaw } from '../support/route-probes';
 
 // Every route of the table, attacked the way issue #8 found the hole: case variants of each static segment,
 // trailing and doubled slashes, encoded slashes and dots, each with no key, an unknown key and a key of
@@ -25,32 +24,8 @@ afterAll(async () => {
   await api.close();
 });
 
-/** Values that make each path a real target in source demo. */
-const VALUES: Record<string, string> = {
-  sourceKey: 'demo', type: 'provider', id: 'p-1', containKey: 'primaryPaymentMethod', containedId: 'c-1', profileKey: 'provider',
-  key: 'provider-office', collectionKey: 'provider', taskId: 's_probe', bulkId: 'bk_probe', purgeId: 'pg_probe',
-};
-
-/** A body that would write something if the request got through. */
-const BODIES: Record<string, unknown> = {
-  createResource: { data: { name: 'created without a key' } },
-  upsertResource: { data: { name: 'upserted without a key' } },
-  patchResource: [{ op: 'replace', path: '/data/name', value: 'patched without a key' }],
-  addContainedResource: { type: 'paymentMethod', data: { value: 'Visa' } },
-  putContainedResource: { type: 'paymentMethod', data: { value: 'Visa' } },
-  bulkResources: { operations: [{ action: 'CREATE', create: { type: 'provider', data: { name: 'bulk without a key' } } }] },
-  submitBundle: { resourceOperations: [{ action: 'CREATE', create: { type: 'provider', data: { name: 'bundle without a key' } } }] },
-  startPurge: { collectionType: 'resources', collectionKey: 'provider' },
-  putProfile: { type: 'ROOT', properties: {} },
-  putSource: { type: 'registry' },
-  createApiKey: { name: 'escalated', roles: ['admin'], sources: ['*'] },
-};
-
-function concrete(path: string): string {
-  let out = path;
-  for (const name of pathParamNames(path)) out = out.replace(`{${name}}`, VALUES[name] ?? 'x');
-  return out;
-}
+const BODIES = WRITE_BODIES;
+const concrete = (path: string): string => concretePath(path);
 
 /** Paths that are not the route's path but look like it to a lenient router. */
 function variants(path: string): string[] {
@@ -94,31 +69,7 @@ async function snapshot(): Promise<string> {
   return JSON.stringify(all);
 }
 
-/**
- * Sends the path byte for byte. `fetch` (a WHATWG URL) would resolve `%2e%2e` and `..` before sending, so the server
- * would never see the attack; node:http sends the request line as given.
- */
-function sendRaw(method: string, path: string, key: string | null, body?: unknown): Promise<{ status: number; body: any }> {
-  const url = new URL(api.baseUrl);
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({
-      host: url.hostname, port: url.port, method, path,
-      headers: { ...(key !== null ? { 'x-api-key': key } : {}), ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { text += chunk; });
-      res.on('end', () => {
-        let parsed: unknown = text;
-        try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON: reported as text */ }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const send = (method: string, path: string, key: string | null, body?: unknown) => sendRaw(api.baseUrl, method, path, key, body);
 
 interface Probe {
   route: string;
@@ -159,7 +110,7 @@ describe('every route of the table, reached the wrong way', () => {
     const before = await snapshot();
     const wrong: string[] = [];
     for (const p of all) {
-      const res = await sendRaw(p.method, p.path, p.key, p.body);
+      const res = await send(p.method, p.path, p.key, p.body);
       const allowed = p.key === null || p.keyName === 'an unknown key' ? [401] : [401, 403, 404];
       const bodyOk = res.body && res.body.code === res.status && typeof res.body.type === 'string' && typeof res.body.message === 'string' && Array.isArray(res.body.details);
       if (!allowed.includes(res.status) || !bodyOk) wrong.push(`${p.method} ${p.path} with ${p.keyName} (route ${p.route}) -> ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
@@ -178,8 +129,8 @@ describe('the requests of issue #8', () => {
     expectError(await api.request('GET', '/SOURCES/demo/v1/resources/provider'), 404, 'NOT_FOUND');
     expect(await snapshot()).toEqual(before);
     // The same two requests as raw bytes, in case a client normalised the case (none does, but the server is what is tested).
-    expect((await sendRaw('POST', '/Sources/demo/v1/resources/provider', null, { data: { name: 'created without a key' } })).status).toBe(401);
-    expect((await sendRaw('GET', '/SOURCES/demo/v1/resources/provider', null)).status).toBe(401);
+    expect((await send('POST', '/Sources/demo/v1/resources/provider', null, { data: { name: 'created without a key' } })).status).toBe(401);
+    expect((await send('GET', '/SOURCES/demo/v1/resources/provider', null)).status).toBe(401);
     expect(await snapshot()).toEqual(before);
   });
 
