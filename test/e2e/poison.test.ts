@@ -1,7 +1,7 @@
-import { request as httpRequest } from 'node:http';
 import { pathParamNames } from '../../src/http/route';
 import { ROUTES } from '../../src/http/routes';
 import { expectError, startApi, type TestApi } from '../support/api';
+import { sendRaw } from '../support/route-probes';
 import { waitFor } from '../support/wait';
 
 // Poison inputs found by fuzzing (issue #11): each is a 4xx with the error body, never a 500, and a poison operation
@@ -19,26 +19,9 @@ afterAll(async () => {
 
 const D = '/sources/demo/v1';
 
-/** The path and headers exactly as given (fetch would re-encode the path). */
-function sendRaw(method: string, path: string, opts: { body?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
-  const url = new URL(api.baseUrl);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({
-      host: url.hostname, port: url.port, method, path,
-      headers: { 'x-api-key': api.adminKey, ...(opts.body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(opts.body) } : {}), ...opts.headers },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { text += chunk; });
-      res.on('end', () => {
-        let parsed: unknown = text;
-        try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON: reported as text */ }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
+/** The path and headers exactly as given (fetch would re-encode the path), with the admin key. */
+function send(method: string, path: string, opts: { body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
+  return sendRaw(api.baseUrl, method, path, api.adminKey, undefined, { ...(opts.body !== undefined ? { raw: opts.body } : {}), ...(opts.headers ? { headers: opts.headers } : {}) });
 }
 
 function expect4xx(res: { status: number; body: any }, what: string): void {
@@ -56,7 +39,7 @@ test('a bad percent-encoding in any path parameter of any route is a 400 with th
       for (const bad of BAD_ENCODINGS) {
         let path = r.path;
         for (const n of names) path = path.replace(`{${n}}`, n === name ? bad : n === 'sourceKey' ? 'demo' : 'x');
-        const res = await sendRaw(r.method.toUpperCase(), path, r.body ? { body: '{}' } : {});
+        const res = await send(r.method.toUpperCase(), path, r.body ? { body: '{}' } : {});
         expect4xx(res, `${r.method} ${path}`);
         probes++;
       }
@@ -67,7 +50,7 @@ test('a bad percent-encoding in any path parameter of any route is a 400 with th
 
 test.each(['gzip', 'deflate', 'br'])('a body that is not %s-compressed but says it is: 400, nothing written', async (encoding) => {
   const before = await api.store.resources.countDocuments({});
-  const res = await sendRaw('POST', `${D}/resources/provider`, { body: JSON.stringify({ data: { name: 'not compressed' } }), headers: { 'content-encoding': encoding } });
+  const res = await send('POST', `${D}/resources/provider`, { body: JSON.stringify({ data: { name: 'not compressed' } }), headers: { 'content-encoding': encoding } });
   expect4xx(res, encoding);
   expect(res.status).toBe(400);
   expect(await api.store.resources.countDocuments({})).toBe(before);
@@ -77,7 +60,7 @@ test.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])
   const before = await api.store.resources.findOne({ _id: 'demo/office/o-1' });
   const body = JSON.stringify({ type: 'paymentMethod', data: { value: 'Visa' } });
   for (const [method, path, sent] of [['POST', `${D}/resources/office/o-1/${containKey}`, body], ['PUT', `${D}/resources/office/o-1/${containKey}/c-1`, body], ['DELETE', `${D}/resources/office/o-1/${containKey}/c-1`, undefined]] as const) {
-    const res = await sendRaw(method, path, sent !== undefined ? { body: sent } : {});
+    const res = await send(method, path, sent !== undefined ? { body: sent } : {});
     expect4xx(res, `${method} ${containKey}`);
     expect({ method, status: res.status, type: res.body.type, paths: res.body.details.map((d: { path?: string }) => d.path) }).toEqual({ method, status: 400, type: 'INVALID_ARGUMENT', paths: [`contained.${containKey}`] });
   }
@@ -123,7 +106,7 @@ test('poison patches in a bulk are FAILURE receipts; the operations after them r
 test('a body whose contained map has a key `__proto__` is a 400 (unknown contain key), nothing written', async () => {
   const before = await api.store.resources.countDocuments({});
   const body = '{"id":"o-proto","data":{"name":"Proto Office"},"contained":{"__proto__":[{"type":"paymentMethod","data":{"value":"Visa"}}]}}';
-  const res = await sendRaw('POST', `${D}/resources/office`, { body });
+  const res = await send('POST', `${D}/resources/office`, { body });
   expect4xx(res, 'contained __proto__');
   expect(res.status).toBe(400);
   expect(await api.store.resources.countDocuments({})).toBe(before);
@@ -131,21 +114,8 @@ test('a body whose contained map has a key `__proto__` is a 400 (unknown contain
 
 test('a body that is not valid UTF-8 is a 400, not stored as U+FFFD', async () => {
   const before = await api.store.resources.countDocuments({});
-  const url = new URL(api.baseUrl);
   const bytes = Buffer.concat([Buffer.from('{"data":{"name":"bad '), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]);
-  const res: { status: number; body: any } = await new Promise((resolve, reject) => {
-    const req = httpRequest({
-      host: url.hostname, port: url.port, method: 'POST', path: `${D}/resources/provider`,
-      headers: { 'x-api-key': api.adminKey, 'content-type': 'application/json', 'content-length': bytes.length },
-    }, (r) => {
-      let text = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => { text += c; });
-      r.on('end', () => resolve({ status: r.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end(bytes);
-  });
+  const res = await send('POST', `${D}/resources/provider`, { body: bytes });
   expect(res.status).toBe(400);
   expect(res.body).toEqual(expect.objectContaining({ code: 400, type: 'INVALID_ARGUMENT', message: 'request body is not valid UTF-8' }));
   expect(await api.store.resources.countDocuments({})).toBe(before);

@@ -36,13 +36,16 @@ export function concretePath(path: string, overrides: Record<string, string> = {
  * Sends the path byte for byte. `fetch` (a WHATWG URL) would resolve `%2e%2e` and `..` before sending, so the server
  * would never see the attack; node:http sends the request line as given.
  */
-export function sendRaw(baseUrl: string, method: string, path: string, key: string | null, body?: unknown): Promise<{ status: number; body: any }> {
+export function sendRaw(
+  baseUrl: string, method: string, path: string, key: string | null, body?: unknown,
+  opts: { raw?: string | Buffer; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: any }> {
   const url = new URL(baseUrl);
-  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const payload = opts.raw ?? (body === undefined ? undefined : JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const req = httpRequest({
       host: url.hostname, port: url.port, method, path,
-      headers: { ...(key !== null ? { 'x-api-key': key } : {}), ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+      headers: { ...(key !== null ? { 'x-api-key': key } : {}), ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}), ...opts.headers },
     }, (res) => {
       let text = '';
       res.setEncoding('utf8');
