@@ -14,7 +14,7 @@ import type { OperationOf, TaskService } from '../src/records/tasks';
 import {
   RelationshipOperationSchema, ResourceOperationSchema, type RelationshipOperation, type ResourceOperation,
 } from '../src/schemas/bulk';
-import type { Action, TargetType } from '../src/domain';
+import { ACTIVE_EXECUTION_STATUSES, type Action, type TargetType } from '../src/domain';
 import type { Store } from '../src/store/db';
 import type { ChunkReceipt, ReceiptDoc, ResourceDoc, TaskDoc } from '../src/store/documents';
 import { writeErrorsOf } from '../src/store/insert-batcher';
@@ -205,12 +205,12 @@ export class ChunkRunner {
 
   /** Records that have an active execution: their operations take the single path, which supersedes. */
   private async activeRecords(source: string, targetType: TargetType, ops: Record<string, unknown>[]): Promise<Set<string>> {
-    if (!(await this.store.executions.findOne({ source, status: { $in: ['IN_PROGRESS', 'IN_REVIEW'] } }, { projection: { _id: 1 } }))) return new Set();
+    if (!(await this.store.executions.findOne({ source, status: { $in: [...ACTIVE_EXECUTION_STATUSES] } }, { projection: { _id: 1 } }))) return new Set();
     const keys = ops.map((raw) => {
       const { type, id } = describe(raw);
       return recordKey(source, targetType, type, id);
     });
-    const found = await this.store.executions.find({ recordKey: { $in: keys }, status: { $in: ['IN_PROGRESS', 'IN_REVIEW'] } }, { projection: { recordKey: 1 } }).toArray();
+    const found = await this.store.executions.find({ recordKey: { $in: keys }, status: { $in: [...ACTIVE_EXECUTION_STATUSES] } }, { projection: { recordKey: 1 } }).toArray();
     return new Set(found.map((e) => e.recordKey));
   }
 

@@ -1,12 +1,12 @@
 import { cancellationSignal, heartbeat } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import type { Filter } from 'mongodb';
-import type { ExecutionStatus, PurgeStatus, ReceiptStatus } from '../src/domain';
+import { ACTIVE_EXECUTION_STATUSES, type ExecutionStatus, type PurgeStatus, type ReceiptStatus } from '../src/domain';
 import type { ExecutionDoc, PurgeDoc, RelationshipDoc } from '../src/store/documents';
 import { SluiceError } from '../src/errors';
 import type { ActivityDeps } from './deps';
 
-const ACTIVE: ExecutionStatus[] = ['IN_PROGRESS', 'IN_REVIEW'];
+const ACTIVE: ExecutionStatus[] = [...ACTIVE_EXECUTION_STATUSES];
 
 /** Record workflows superseded at once while cancelling: each waits for its execution's cleanup. */
 const SUPERSEDE_CONCURRENCY = 8;

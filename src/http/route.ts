@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ErrorType } from '../errors';
 import { KeySchema } from '../schemas/profile';
 import type { Principal } from '../services/api-keys';
-import type { Role } from '../domain';
+import { ROLES, type Role } from '../domain';
 
 /** The sections of the API reference, in the order /docs lists them, with the description each one gets there. */
 export const TAGS = {
@@ -28,14 +28,13 @@ export type Tag = keyof typeof TAGS;
 export type Access = 'public' | { roles: readonly Role[]; scope: 'source' | 'every-source' | 'none' };
 
 /** Any role reads. */
-export const READERS: readonly Role[] = ['read', 'ingest', 'review', 'admin'];
+export const READERS: readonly Role[] = ROLES;
 
-/** What a handler answers: a status, and a JSON body unless `text` or `html` is given. */
+/** What a handler answers: a status, and a JSON body unless `text` is given. */
 export interface Reply {
   status: number;
   body?: unknown;
   text?: { contentType: string; content: string };
-  headers?: Record<string, string>;
 }
 
 /** One documented answer of a route. */

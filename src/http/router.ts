@@ -38,7 +38,6 @@ export function expressPath(path: string): string {
 }
 
 function send(res: Response, reply: Reply): void {
-  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
   res.status(reply.status);
   if (reply.text) res.type(reply.text.contentType).send(reply.text.content);
   else if (reply.body === undefined) res.end();

@@ -175,4 +175,3 @@ export type Relationship = z.infer<typeof RelationshipSchema>;
 export type Purge = z.infer<typeof PurgeSchema>;
 export type Source = z.infer<typeof SourceSchema>;
 export type PipelineDefinition = z.infer<typeof PipelineDefinitionSchema>;
-export type Decision = z.infer<typeof DecisionSchema>;

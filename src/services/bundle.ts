@@ -15,6 +15,7 @@ import { applyJsonPatch, resourcePatchDetails, type ResourceBuild, type Resource
 import { PatchedResourceSchema } from '../schemas/records';
 import { documentId } from '../records/keys';
 import { receiptOut, type Receipt } from '../records/tasks';
+import { ACTIVE_EXECUTION_STATUSES } from '../domain';
 
 /** How long the API waits for a bundle without pipeline steps to be written before it answers 202 instead of 201. */
 const SYNC_WAIT_MS = 30_000;
@@ -93,7 +94,7 @@ export class BundleService {
     // A newer request cancels its record's active execution (SPEC §5); then the records are read again, as
     // those executions left them.
     const keys = ops.map((o) => recordKey(source, o.targetType, o.type, o.id));
-    const active = await this.store.executions.find({ recordKey: { $in: keys }, status: { $in: ['IN_PROGRESS', 'IN_REVIEW'] } }, { projection: { recordKey: 1 } }).toArray();
+    const active = await this.store.executions.find({ recordKey: { $in: keys }, status: { $in: [...ACTIVE_EXECUTION_STATUSES] } }, { projection: { recordKey: 1 } }).toArray();
     if (active.length) {
       for (const key of new Set(active.map((e) => e.recordKey))) await this.pipelines.supersedeActive(key);
       ops = await this.prepareAll(source, body, ids);
