@@ -1,3 +1,5 @@
+import { historyItem, recordHistory } from '../src/records/history';
+import { SYSTEM_ACTOR } from '../src/records/actor';
 import type { z } from 'zod';
 import type { CatalogService, PipelineDefinition, RootProfile } from '../src/catalog/catalog';
 import { SluiceError, zodDetails } from '../src/errors';
@@ -151,7 +153,7 @@ export class ChunkRunner {
     for (const [i, raw] of ops.entries()) {
       const seq = doc.start + i;
       if (done.has(seq)) continue;
-      const op: OperationOf = { taskId, seq, opKey: `${taskId}:${seq}`, receivedAt: task.createdAt };
+      const op: OperationOf = { taskId, seq, opKey: `${taskId}:${seq}`, receivedAt: task.createdAt, userInfo: task.userInfo ?? SYSTEM_ACTOR };
       if (targetType === 'RESOURCE') {
         const parsed = ResourceOperationSchema.safeParse(raw);
         if (!parsed.success) {
@@ -239,12 +241,12 @@ export class ChunkRunner {
     ];
     if (details.length) return { outcome: { status: 'FAILURE', error: { message: `the ${type} resource is invalid`, details: details.slice(0, 100) } } };
     const pipeline = ctx.pipelineOf.get(type);
-    if (pipeline && pipelineTriggered(pipeline.steps, { action: 'CREATE', record: { id, type, data: checked.data, contained: checked.contained } })) return undefined;
+    if (pipeline && pipelineTriggered(pipeline.steps, { action: 'CREATE', data: checked.data })) return undefined;
     const at = this.now().toISOString();
     return {
       doc: {
         _id: documentId(ctx.source, type, id), source: ctx.source, type, id, data: checked.data, contained: checked.contained,
-        meta: firstMeta(ctx.source, meta, at),
+        meta: firstMeta(ctx.source, meta, at), lastWriteAt: at,
       },
     };
   }
@@ -348,11 +350,20 @@ class CreateBatch {
         failedIndexes.add(e.index);
       }
     }
+    // A duplicate is this operation's own earlier insert when a chunk is retried (a later operation of the bulk may
+    // have changed the record since: `createdBy` stays); else the id was taken. The earlier insert's time is kept.
+    const mine = await Promise.all(items.map(async (item, index) => {
+      if (!failedIndexes.has(index)) return item.doc.lastWriteAt ?? item.doc.meta.createdAt;
+      const stored = await this.store.resources.findOne({ _id: item.doc._id }, { projection: { createdBy: 1, lastWriteAt: 1, 'meta.createdAt': 1 } });
+      return stored?.createdBy === item.op.opKey ? stored.lastWriteAt ?? stored.meta.createdAt : undefined;
+    }));
+    // The history items of the batch, in one insert; a retried chunk computes the same `_id`s and adds nothing.
+    await recordHistory(this.store, await Promise.all(items.flatMap((item, i) => {
+      const at = mine[i];
+      return at === undefined ? [] : [historyItem('RESOURCE', item.doc, { action: 'CREATE', taskId: item.op.taskId, userInfo: item.op.userInfo ?? SYSTEM_ACTOR }, item.op.opKey, at)];
+    })));
     for (const [index, item] of items.entries()) {
-      // A duplicate is this operation's own earlier insert when a chunk is retried (a later operation of the
-      // bulk may have changed the record since: `createdBy` stays); else the id was taken.
-      const mine = !failedIndexes.has(index) || (await this.store.resources.findOne({ _id: item.doc._id }, { projection: { createdBy: 1 } }))?.createdBy === item.op.opKey;
-      item.settle(item.op.seq, item.raw, mine ? { status: 'SUCCESS' } : { status: 'FAILURE', error: { message: `resource ${item.doc.type}/${item.doc.id} already exists` } });
+      item.settle(item.op.seq, item.raw, mine[index] !== undefined ? { status: 'SUCCESS' } : { status: 'FAILURE', error: { message: `resource ${item.doc.type}/${item.doc.id} already exists` } });
     }
   }
 }

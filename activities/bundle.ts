@@ -1,3 +1,4 @@
+import { SYSTEM_ACTOR } from '../src/records/actor';
 import { Context } from '@temporalio/activity';
 import type { ClientSession } from 'mongodb';
 import { receiptSet, type BundleDoc, type BundleOp, type ExecutionDoc, type OperationBody, type ReceiptPatch, type RelationshipDoc, type ResourceDoc } from '../src/store/documents';
@@ -114,7 +115,9 @@ export function createBundleActivities(deps: ActivityDeps) {
    * moved since the intent was written by a later request (possible only after a lost worker let another
    * request in), and that later write stands. Under the record's lock, or inside the transaction.
    */
-  async function apply(source: string, w: Write, at: string, session?: ClientSession): Promise<void> {
+  async function apply(bundle: BundleDoc, w: Write, at: string, session?: ClientSession): Promise<void> {
+    const source = bundle.source;
+    const entry = { action: w.op.action, taskId: bundle._id, userInfo: bundle.userInfo ?? SYSTEM_ACTOR };
     const { op } = w;
     const _id = documentId(source, op.type, op.id);
     const guarded = <T>(fn: () => Promise<T>): Promise<T> => (session ? fn() : locks.run(lockKey(op.targetType, _id), fn));
@@ -122,11 +125,11 @@ export function createBundleActivities(deps: ActivityDeps) {
       const current = await readRecord(store, op.targetType, _id, session);
       if (current?.lastWrite === w.writeId || (current?.meta.versionId ?? null) !== w.expected) return;
       if (op.action === 'DELETE') {
-        if (current) await deleteRecord(store, { targetType: op.targetType, source, type: op.type, id: op.id }, session ? { session } : {});
+        if (current) await deleteRecord(store, { targetType: op.targetType, source, type: op.type, id: op.id }, { entry, writeId: w.writeId, at }, session ? { session } : {});
         return;
       }
       const body = w.body as OperationBody;
-      const common = { source, type: op.type, id: op.id, data: body.data, ...(body.meta ? { meta: body.meta } : {}), writeId: w.writeId, at };
+      const common = { source, type: op.type, id: op.id, data: body.data, ...(body.meta ? { meta: body.meta } : {}), writeId: w.writeId, at, history: entry };
       const opts = { expectedVersion: w.expected, ...(session ? { session } : {}) };
       if (op.targetType === 'RESOURCE') {
         await writeRecord(store, current as ResourceDoc | null, { ...common, targetType: 'RESOURCE', contained: body.contained ?? {} }, opts);
@@ -180,7 +183,7 @@ export function createBundleActivities(deps: ActivityDeps) {
         const accepted = await pipelines.accept({
           source: bundle.source, action: op.action, targetType: op.targetType, type: op.type, id: op.id, body: op.body ?? { data: {} },
           ...(op.previous ? { previous: op.previous } : {}), pipeline, receivedAt: bundle.receivedAt,
-          task: { taskId, seq: op.seq, opKey }, bundleId: taskId,
+          task: { taskId, seq: op.seq, opKey, userInfo: bundle.userInfo ?? SYSTEM_ACTOR }, bundleId: taskId,
         });
         executionIds.push(accepted.executionId);
         started.add(op.seq);
@@ -214,7 +217,7 @@ export function createBundleActivities(deps: ActivityDeps) {
         const session = store.client.startSession();
         try {
           await session.withTransaction(async () => {
-            for (const w of writes) await apply(bundle.source, w, at, session);
+            for (const w of writes) await apply(bundle, w, at, session);
             await markCommitted(bundle, executions, at, session);
           });
         } finally {
@@ -223,7 +226,7 @@ export function createBundleActivities(deps: ActivityDeps) {
       } else {
         for (const w of writes) {
           heartbeat();
-          await apply(bundle.source, w, at);
+          await apply(bundle, w, at);
         }
         await markCommitted(bundle, executions, at);
       }

@@ -1,4 +1,5 @@
 import type { Embedder } from '../src/pipeline/embedder';
+import type { ModelRegistry } from '../src/pipeline/models';
 import type { WritePath } from '../src/records';
 import type { Store } from '../src/store/db';
 
@@ -8,6 +9,9 @@ import type { Store } from '../src/store/db';
  */
 export interface ActivityDeps extends WritePath {
   store: Store;
+  /** Embeds for embedding models without an endpoint of their own (the local embedder by default). */
   embedder: Embedder;
+  /** The model ids steps name; the built-in ones when absent. */
+  models?: ModelRegistry;
   now?: () => Date;
 }

@@ -1,15 +1,17 @@
 import { Context } from '@temporalio/activity';
-import type { PredicateContext } from '../src/predicate';
+import { operatorContext, type OperatorContext } from '../src/operators';
+import { ModelRegistry } from '../src/pipeline/models';
 import { parseDuration } from '../src/pipeline/duration';
 import { normalize } from '../src/pipeline/normalizer';
 import { segment } from '../src/pipeline/segmenter';
 import { stepTriggered } from '../src/pipeline/trigger';
 import { runValidator, validatorOutcome } from '../src/pipeline/validator';
 import { vectorize } from '../src/pipeline/vectorizer';
-import type { Step } from '../src/schemas/pipeline';
+import { stepPaths, type Step } from '../src/schemas/pipeline';
 import type { Decision, ExecutionStatus, ReceiptStatus } from '../src/domain';
 import { receiptSet, type ExecutionDoc, type ExecutionStep, type OperationBody, type ReceiptPatch, type RelationshipDoc, type ResourceDoc } from '../src/store/documents';
 import { readRecord, writeRecord } from '../src/records/record-writes';
+import { SYSTEM_ACTOR } from '../src/records/actor';
 import { executionSummary, type ExecutionSummary } from '../workflows/messages';
 import { SluiceError } from '../src/errors';
 import type { ActivityDeps } from './deps';
@@ -46,6 +48,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
   const { store, embedder } = deps;
   const { catalog, locks } = deps;
   const now = deps.now ?? (() => new Date());
+  const models = deps.models ?? new ModelRegistry();
 
   async function load(executionId: string): Promise<ExecutionDoc> {
     const doc = await store.executions.findOne({ _id: executionId });
@@ -80,9 +83,8 @@ export function createPipelineActivities(deps: ActivityDeps) {
     return doc.status;
   }
 
-  function context(doc: ExecutionDoc, body: OperationBody): PredicateContext {
-    const { target, action } = doc.operation;
-    return { action, record: { id: target.id, type: target.type, ...body }, ...(doc.previous ? { previous: doc.previous } : {}) };
+  function context(doc: ExecutionDoc, body: OperationBody): OperatorContext {
+    return operatorContext(doc.operation.action, body.data, doc.previous);
   }
 
   async function finish(executionId: string, status: 'ERROR' | 'CANCELLED' | 'DROPPED', extra: { stepIndex?: number; decision?: Decision; error?: string }): Promise<void> {
@@ -147,6 +149,22 @@ export function createPipelineActivities(deps: ActivityDeps) {
     return { working, ...staged, outcome: 'DONE' };
   }
 
+  /** Runs an augmenting step on a copy of the data; the model's defaults fill what the step leaves out. */
+  async function augment(step: Step, steps: readonly Step[], index: number, data: Record<string, unknown>): Promise<{ data: Record<string, unknown>; issues: { path: string; message: string }[] }> {
+    if (step.type === 'NORMALIZER') return normalize(step.normalizer, data);
+    const paths = stepPaths(steps)[index];
+    if (!paths) throw new SluiceError('INTERNAL', `step ${index} is not an augmenting step`);
+    if (step.type === 'SEGMENTER') {
+      const model = models.get('segmenter', step.segmenter.modelId);
+      if (!model) throw new SluiceError('FAILED_PRECONDITION', `segmenter model '${step.segmenter.modelId}' is not configured on this worker`, [], { retryable: false });
+      return segment({ source: paths.input, target: paths.output, maxTokens: step.segmenter.maxTokens ?? model.maxTokens, overlap: step.segmenter.overlap ?? model.overlap }, data);
+    }
+    if (step.type !== 'VECTORIZER') throw new SluiceError('INTERNAL', `step ${index} is not an augmenting step`);
+    const model = models.get('embedder', step.vectorizer.modelId);
+    if (!model) throw new SluiceError('FAILED_PRECONDITION', `embedding model '${step.vectorizer.modelId}' is not configured on this worker`, [], { retryable: false });
+    return vectorize({ source: paths.input, target: paths.output, dimensions: step.vectorizer.dimensions ?? model.dimensions }, data, models.embedder(step.vectorizer.modelId, embedder));
+  }
+
   /** Runs one step of a loaded execution on its working copy and records its status; a step already run returns its recorded outcome. */
   async function stepOnce(doc: ExecutionDoc, index: number, write: Write = update): Promise<StepOutcome> {
     const executionId = doc._id;
@@ -155,7 +173,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
     const recorded = doc.steps[index];
     if (!step || !recorded) throw new SluiceError('NOT_FOUND', `execution ${executionId} has no step ${index}`);
     const review = (): StepOutcome => {
-      const cfg = step.type === 'HUMAN_REVIEW' ? step.config : undefined;
+      const cfg = step.type === 'HUMAN_REVIEW' ? step.humanReview : undefined;
       return { outcome: 'REVIEW', ...(cfg?.timeout ? { reviewTimeoutMs: parseDuration(cfg.timeout) } : {}), ...(cfg?.onTimeout ? { onTimeout: cfg.onTimeout } : {}) };
     };
     if (TERMINAL.includes(doc.status)) return (await resync(doc), { outcome: 'FAIL' });
@@ -175,9 +193,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
       case 'NORMALIZER':
       case 'SEGMENTER':
       case 'VECTORIZER': {
-        const out = step.type === 'NORMALIZER' ? normalize(step.config, body.data)
-          : step.type === 'SEGMENTER' ? segment(step.config, body.data)
-          : await vectorize(step.config, body.data, embedder);
+        const out = await augment(step, steps, index, body.data);
         await write(doc, 'IN_PROGRESS', {
           ...setStep({ type: step.type, status: 'PROCESSED', processedAt: at, ...(out.issues.length ? { issues: out.issues } : {}) }),
           processedOperation: { ...body, data: out.data },
@@ -185,7 +201,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
         return { outcome: 'DONE' };
       }
       case 'VALIDATOR': {
-        const { failures } = runValidator(step.config, ctx);
+        const { failures } = runValidator(step.validator, ctx);
         const issues = failures.map((f) => ({ path: f.rule, message: `${f.message} (${f.onFailure})` }));
         const verdict = validatorOutcome(failures);
         if (verdict === 'FAIL') {
@@ -273,7 +289,8 @@ export function createPipelineActivities(deps: ActivityDeps) {
         if (current?.lastWrite === executionId) return 'done';
         if (action === 'CREATE' && current) return `${what} already exists`;
         if (action === 'UPDATE' && !current) return `${what} no longer exists`;
-        const common = { source: doc.source, type: target.type, id: target.id, data: body.data, ...(body.meta ? { meta: body.meta } : {}), writeId: executionId, at };
+        const history = { action, taskId: doc.operation.taskId, userInfo: doc.userInfo ?? SYSTEM_ACTOR };
+        const common = { source: doc.source, type: target.type, id: target.id, data: body.data, ...(body.meta ? { meta: body.meta } : {}), writeId: executionId, at, history };
         if (target.targetType === 'RESOURCE') {
           await writeRecord(store, current as ResourceDoc | null, { ...common, targetType: 'RESOURCE', contained: body.contained ?? {} });
           return 'done';

@@ -1,3 +1,5 @@
+import { historyItem, recordHistory } from '../src/records/history';
+import { SYSTEM_ACTOR } from '../src/records/actor';
 import { cancellationSignal, heartbeat } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import type { Filter } from 'mongodb';
@@ -87,10 +89,18 @@ export function createPurgeActivities(deps: ActivityDeps) {
   /** Deletes the claimed records; counts the claimed ids that are gone (each existed when it was claimed). */
   async function deleteBatch(doc: PurgeDoc, stage: Stage, ids: string[]): Promise<number> {
     const byId = { _id: { $in: ids } };
+    const entry = { action: 'DELETE' as const, taskId: doc._id, userInfo: doc.userInfo ?? SYSTEM_ACTOR };
+    const at = now().toISOString();
+    // Each purged record gets its DELETE history item, first: a retried batch finds the items it wrote (same `_id`s)
+    // and the records it has not deleted yet.
     if (stage === 'records' && doc.collectionType === 'resources') {
+      const found = await store.resources.find(byId).toArray();
+      await recordHistory(store, await Promise.all(found.map((r) => historyItem('RESOURCE', r, entry, doc._id, at))));
       await store.resources.deleteMany(byId);
       return ids.length - (await store.resources.countDocuments(byId));
     }
+    const found = await store.relationships.find(byId).toArray();
+    await recordHistory(store, await Promise.all(found.map((r) => historyItem('RELATIONSHIP', r, entry, doc._id, at))));
     await store.relationships.deleteMany(byId);
     return ids.length - (await store.relationships.countDocuments(byId));
   }
@@ -130,7 +140,7 @@ export function createPurgeActivities(deps: ActivityDeps) {
     const { field, value } = counter(current, stage);
     const set: Record<string, unknown> = { [field]: value + count, 'progress.batch': batch + 1 };
     if (stage === 'cancel') set['progress.cursor'] = claimed.ids[claimed.ids.length - 1];
-    await store.purges.updateOne({ _id: purgeId, 'claim.stage': s, 'claim.batch': batch }, { $set: set, $unset: { claim: '' } });
+    await store.purges.updateOne({ _id: purgeId, 'claim.stage': s, 'claim.batch': batch }, { $set: { ...set, updatedAt: now().toISOString() }, $unset: { claim: '' } });
     return true;
   }
 
@@ -163,7 +173,7 @@ export function createPurgeActivities(deps: ActivityDeps) {
         { $set: { status: receipt, completedAt, ...(status === 'FAILURE' && message ? { error: { message } } : {}) } },
       );
       if (doc.status === 'PENDING') {
-        await store.purges.updateOne({ _id: purgeId, status: 'PENDING' }, { $set: { status, completedAt, ...(status === 'FAILURE' && message ? { error: { message } } : {}) }, $unset: { claim: '' } });
+        await store.purges.updateOne({ _id: purgeId, status: 'PENDING' }, { $set: { status, completedAt, updatedAt: completedAt, ...(status === 'FAILURE' && message ? { error: { message } } : {}) }, $unset: { claim: '' } });
       }
       return status;
     },

@@ -19,7 +19,7 @@ import {
 const BENCH = 'pipeline';
 const TARGET = 1 / 2;
 const PATH = '/sources/demo/v1/resources/provider';
-const PIPELINE = { steps: [{ type: 'NORMALIZER', config: { properties: [{ property: 'data.name', trim: true, case: 'title' }] } }] };
+const PIPELINE = { steps: [{ type: 'NORMALIZER', normalizer: { properties: [{ property: 'name', trim: true, case: 'title' }] } }] };
 const RAW_NAME = '  dr   jane   DOE ';
 const NORMALIZED_NAME = 'Dr Jane Doe';
 

@@ -16,7 +16,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { createActivities } from '../activities';
 import { loadConfig, type Config } from '../src/config';
 import { createConfiguredApp } from '../src/http/app';
-import { embedderFromConfig } from '../src/pipeline/embedder-config';
+import { embedderFromConfig, modelsFromConfig } from '../src/pipeline/embedder-config';
 import { applyCatalog, readCatalogFile } from '../src/catalog/catalog-file';
 import { createServices, type Services } from '../src/services';
 import { connectStore, ensureIndexes, type Store } from '../src/store/db';
@@ -388,7 +388,10 @@ export async function startSluice(name: string, opts: { worker?: boolean } = {})
   await ensureIndexes(store);
   const connection = temporalConnection(config);
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const services = createServices(store, { client, taskQueue }, undefined, { readCacheMs: config.SLUICE_CATALOG_CACHE_MS });
+  // As in src/worker.ts: models without an endpoint of their own embed with the configured embedder.
+  const embedder = embedderFromConfig(config);
+  const models = modelsFromConfig(config, embedder);
+  const services = createServices(store, { client, taskQueue }, undefined, { readCacheMs: config.SLUICE_CATALOG_CACHE_MS, models });
 
   let worker: { run: Promise<void>; stop(): void } | undefined;
   if (opts.worker !== false) {
@@ -399,7 +402,7 @@ export async function startSluice(name: string, opts: { worker?: boolean } = {})
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue,
       workflowBundle: { codePath: bundle },
-      activities: createActivities({ store, ...services, embedder: embedderFromConfig(config) }),
+      activities: createActivities({ store, ...services, embedder, models }),
     });
     worker = { run: w.run().finally(() => native.close()), stop: () => w.shutdown() };
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ModelsConfigSchema } from './pipeline/models';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bytes = z.coerce.number().int().positive();
@@ -25,6 +26,26 @@ export const ConfigSchema = z.object({
   EMBEDDING_URL: z.url({ message: 'must be an http(s) URL of an OpenAI-compatible embeddings endpoint' }).optional(),
   EMBEDDING_MODEL: z.string().min(1).optional(),
   EMBEDDING_API_KEY: z.string().min(1).optional(),
+  /** More model ids for SEGMENTER / VECTORIZER steps, as JSON: `{"<modelId>": {"kind": "embedder", "dimensions": 384, "url": ...}}`. */
+  SLUICE_MODELS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return {};
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object mapping model ids to {"kind": "segmenter" | "embedder", ...}' });
+        return z.NEVER;
+      }
+      const parsed = ModelsConfigSchema.safeParse(json);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

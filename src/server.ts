@@ -1,3 +1,4 @@
+import { modelsFromConfig } from './pipeline/embedder-config';
 import type { Server } from 'node:http';
 import { bootstrapAdmin, bootstrapCatalog } from './bootstrap';
 import { loadConfig } from './config';
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
 
   await ensureIndexes(store);
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const services = createServices(store, { client, taskQueue: config.TEMPORAL_TASK_QUEUE }, undefined, { readCacheMs: config.SLUICE_CATALOG_CACHE_MS });
+  const services = createServices(store, { client, taskQueue: config.TEMPORAL_TASK_QUEUE }, undefined, { readCacheMs: config.SLUICE_CATALOG_CACHE_MS, models: modelsFromConfig(config) });
   await bootstrapAdmin(config, services, logger);
   await bootstrapCatalog(config, services, logger);
   const app = createConfiguredApp(config, store, connection, services, logger);

@@ -2,7 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
-import { embedderFromConfig } from './pipeline/embedder-config';
+import { embedderFromConfig, modelsFromConfig } from './pipeline/embedder-config';
 import { createWritePath } from './records';
 import { Client, Connection } from '@temporalio/client';
 import { connectStore, ensureIndexes } from './store/db';
@@ -19,8 +19,10 @@ async function main(): Promise<void> {
     await ensureIndexes(store);
     // Activities start and supersede record workflows (bulk, bundle), so the worker has a client too.
     const client = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
-    const writePath = createWritePath(store, { client, taskQueue: config.TEMPORAL_TASK_QUEUE }, undefined, { readCacheMs: config.SLUICE_CATALOG_CACHE_MS });
-    const activities = createActivities({ store, ...writePath, embedder: embedderFromConfig(config) });
+    const embedder = embedderFromConfig(config);
+    const models = modelsFromConfig(config, embedder);
+    const writePath = createWritePath(store, { client, taskQueue: config.TEMPORAL_TASK_QUEUE }, undefined, { readCacheMs: config.SLUICE_CATALOG_CACHE_MS, models });
+    const activities = createActivities({ store, ...writePath, embedder, models });
     const worker = await Worker.create({ ...workerOptions(config.SLUICE_WORKFLOW_BUNDLE), connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');
     const stopSweeper = startSweeper(writePath.pipelines, activities.finish, logger);

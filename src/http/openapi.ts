@@ -5,7 +5,7 @@ import { CreateApiKeyBodySchema } from '../schemas/api-keys';
 import { RelationshipDefinitionSchema, SourceBodySchema } from '../schemas/catalog';
 import { DecisionBodySchema } from '../schemas/decision';
 import { PipelineBodySchema, StepSchema } from '../schemas/pipeline';
-import { PredicateSchema } from '../schemas/predicate';
+import { OperatorSchema } from '../schemas/operator';
 import { ProfileDefinitionSchema, PropertyDefinitionSchema } from '../schemas/profile';
 import { PurgeBodySchema } from '../schemas/purge';
 import {
@@ -29,7 +29,7 @@ function component<S extends z.ZodType>(refId: string, schema: S): S {
 
 // Request schemas: the very instances the routes validate with.
 component('PropertyDefinition', PropertyDefinitionSchema);
-component('Predicate', PredicateSchema);
+component('Operator', OperatorSchema);
 component('PipelineStep', StepSchema);
 component('Identifier', IdentifierSchema);
 component('SourceBody', SourceBodySchema);

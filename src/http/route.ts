@@ -16,6 +16,8 @@ export const TAGS = {
   Bundle: 'Resource and relationship operations written all together or not at all.',
   Purge: 'Deleting every record of a collection.',
   'Pipeline executions': 'Pipeline executions and the review queue (review keys decide).',
+  Terminology: 'Vocabularies and their concepts, which profile `binding`s validate codes against.',
+  History: 'Version history: one item per applied operation of a record, with who and when.',
   'API keys': 'Managing API keys (admin keys on every source).',
 } as const;
 export type Tag = keyof typeof TAGS;

@@ -1,9 +1,10 @@
+import { runAs } from '../records/actor';
 import { isUtf8 } from 'node:buffer';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { SluiceError, formatPath, parseOrThrow } from '../errors';
 import type { ApiKeyService, Principal } from '../services/api-keys';
 import type { CatalogService } from '../catalog/catalog';
-import { findJsonHazard } from '../schemas/predicate';
+import { findJsonHazard } from '../schemas/json-guard';
 import { authenticate, authorize, principalOf } from './auth';
 import type { Reply, Route } from './route';
 
@@ -98,7 +99,8 @@ export function routerOf<D>(routes: readonly Route<D>[], deps: RouterDeps<D>): R
         body = parseOrThrow(r.body, req.body, 'request body');
       }
       const principal = r.access === 'public' ? ANONYMOUS : principalOf(res);
-      send(res, await r.handler({ params, query, body, principal, deps: deps.handlers, req, res }));
+      const actor = { id: principal.id, ...(principal.email ? { email: principal.email } : {}) };
+      send(res, await runAs(actor, () => r.handler({ params, query, body, principal, deps: deps.handlers, req, res })));
     });
     router[r.method](expressPath(r.path), ...chain);
   }

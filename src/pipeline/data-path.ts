@@ -1,14 +1,24 @@
-import { propertyAt } from '../predicate';
 
-/** A value a step could not process, at the dotted path it was found (`data.phones.1`). */
+/** A value a step could not process, at the path relative to data where it was found (`phones.1`). */
 export interface StepIssue {
   path: string;
   message: string;
 }
 
-/** The value at a step's property path (`data.contact.email`), read against the record's `data`. */
+/** The value at a step's property path relative to data (`contact.email`; a numeric key indexes an array). */
 export function readDataPath(data: Record<string, unknown>, path: string): unknown {
-  return propertyAt({ data }, path);
+  let current: unknown = data;
+  for (const segment of path.split('.')) {
+    if (Array.isArray(current)) {
+      if (!/^\d+$/.test(segment)) return undefined;
+      current = current[Number(segment)];
+    } else if (typeof current === 'object' && current !== null && Object.hasOwn(current, segment)) {
+      current = (current as Record<string, unknown>)[segment];
+    } else {
+      return undefined;
+    }
+  }
+  return current;
 }
 
 /**
@@ -18,7 +28,7 @@ export function readDataPath(data: Record<string, unknown>, path: string): unkno
 export function writeDataPath(data: Record<string, unknown>, path: string, value: unknown): StepIssue | undefined {
   const segments = dataSegments(path);
   const last = segments.pop();
-  if (last === undefined) return { path, message: 'is not a property under data' };
+  if (last === undefined) return { path, message: 'is not a property path' };
   let current = data;
   for (let i = 0; i < segments.length; i += 1) {
     const segment = segments[i] as string;
@@ -30,7 +40,7 @@ export function writeDataPath(data: Record<string, unknown>, path: string, value
     } else if (typeof next === 'object' && !Array.isArray(next)) {
       current = next as Record<string, unknown>;
     } else {
-      return { path, message: `cannot be written: data.${segments.slice(0, i + 1).join('.')} is not an object` };
+      return { path, message: `cannot be written: ${segments.slice(0, i + 1).join('.')} is not an object` };
     }
   }
   define(current, last, value);
@@ -53,9 +63,7 @@ export function deleteDataPath(data: Record<string, unknown>, path: string): voi
 }
 
 function dataSegments(path: string): string[] {
-  const segments = path.split('.');
-  if (segments[0] !== 'data') return [];
-  return segments.slice(1);
+  return path === '' ? [] : path.split('.');
 }
 
 // The path pattern admits `__proto__`; defining the property keeps it an own key instead of swapping the prototype.

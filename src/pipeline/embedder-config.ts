@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import { createHttpEmbedder, createLocalEmbedder, type Embedder } from './embedder';
+import { ModelRegistry } from './models';
 
 /** The HTTP embedder when `EMBEDDING_URL` is set, else the local deterministic one. */
 export function embedderFromConfig(config: Pick<Config, 'EMBEDDING_URL' | 'EMBEDDING_MODEL' | 'EMBEDDING_API_KEY'>): Embedder {
@@ -11,4 +12,9 @@ export function embedderFromConfig(config: Pick<Config, 'EMBEDDING_URL' | 'EMBED
     ...(config.EMBEDDING_MODEL ? { model: config.EMBEDDING_MODEL } : {}),
     ...(config.EMBEDDING_API_KEY ? { apiKey: config.EMBEDDING_API_KEY } : {}),
   });
+}
+
+/** The model ids of this process: the built-in ones plus SLUICE_MODELS; models without a `url` embed with `embedder`. */
+export function modelsFromConfig(config: Pick<Config, 'SLUICE_MODELS'>, embedder?: Embedder): ModelRegistry {
+  return new ModelRegistry(config.SLUICE_MODELS ?? {}, embedder);
 }

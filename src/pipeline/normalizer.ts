@@ -3,7 +3,7 @@ import { isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-j
 import type { Step } from '../schemas/pipeline';
 import { readDataPath, writeDataPath, type StepIssue } from './data-path';
 
-export type NormalizerConfig = Extract<Step, { type: 'NORMALIZER' }>['config'];
+export type NormalizerConfig = Extract<Step, { type: 'NORMALIZER' }>['normalizer'];
 type NormalizeRule = NormalizerConfig['properties'][number];
 
 // Deliberately loose: catches typos such as a missing @ or domain without rejecting unusual but valid addresses.

@@ -1,7 +1,12 @@
-import type { Step } from '../schemas/pipeline';
 import { deleteDataPath, readDataPath, writeDataPath, type StepIssue } from './data-path';
 
-export type SegmenterConfig = Extract<Step, { type: 'SEGMENTER' }>['config'];
+/** What the segmenter runs with: where it reads and writes (see `stepPaths`) and the passage size. */
+export interface SegmenterConfig {
+  source: string;
+  target: string;
+  maxTokens: number;
+  overlap: number;
+}
 
 /**
  * Splits the text at `config.source` into chunks of at most `maxTokens` whitespace-separated tokens,

@@ -1,7 +1,7 @@
-import { evaluatePredicate, type PredicateContext } from '../predicate';
+import { evaluateOperator, type OperatorContext } from '../operators';
 import type { Step } from '../schemas/pipeline';
 
-export type ValidatorConfig = Extract<Step, { type: 'VALIDATOR' }>['config'];
+export type ValidatorConfig = Extract<Step, { type: 'VALIDATOR' }>['validator'];
 export type ValidatorOnFailure = ValidatorConfig['rules'][number]['onFailure'];
 
 /** A validator rule whose assertion did not hold. */
@@ -14,10 +14,10 @@ export interface ValidatorFailure {
 /** What a validator step decides: FAIL stops the execution, REVIEW sends it to a reviewer, PASS goes on. */
 export type ValidatorOutcome = 'PASS' | 'REVIEW' | 'FAIL';
 
-/** Evaluates every rule of a VALIDATOR step; a rule fails when its `assert` predicate is false. */
-export function runValidator(config: ValidatorConfig, ctx: PredicateContext): { failures: ValidatorFailure[] } {
+/** Evaluates every rule of a VALIDATOR step; a rule fails when its `assert` operator does not hold. */
+export function runValidator(config: ValidatorConfig, ctx: OperatorContext): { failures: ValidatorFailure[] } {
   const failures = config.rules
-    .filter((rule) => !evaluatePredicate(rule.assert, ctx))
+    .filter((rule) => !evaluateOperator(rule.assert, ctx))
     .map((rule) => ({ rule: rule.name, message: rule.message, onFailure: rule.onFailure }));
   return { failures };
 }

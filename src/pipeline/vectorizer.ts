@@ -1,8 +1,12 @@
-import type { Step } from '../schemas/pipeline';
 import { deleteDataPath, readDataPath, writeDataPath, type StepIssue } from './data-path';
 import type { Embedder } from './embedder';
 
-export type VectorizerConfig = Extract<Step, { type: 'VECTORIZER' }>['config'];
+/** What the vectorizer runs with: where it reads and writes (see `stepPaths`) and the vector size. */
+export interface VectorizerConfig {
+  source: string;
+  target: string;
+  dimensions: number;
+}
 
 /** One embedded segment; objects because the database cannot store arrays nested in arrays. */
 export interface EmbeddedSegment {

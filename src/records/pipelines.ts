@@ -3,7 +3,8 @@ import type { Filter } from 'mongodb';
 import { pageBy } from '../store/paging';
 import { SluiceError, notFound } from '../errors';
 import { newId, newTaskId } from '../ids';
-import type { PredicateContext } from '../predicate';
+import type { OperatorContext } from '../operators';
+import { currentActor, type Actor } from './actor';
 import { pipelineTriggered } from '../pipeline/trigger';
 import type { DecisionBody } from '../schemas/decision';
 import type { Step } from '../schemas/pipeline';
@@ -38,7 +39,8 @@ export function executionOut(doc: ExecutionDoc, withBody: boolean): Record<strin
     status: doc.status,
     steps: doc.steps,
     operation: { taskId, action, target, ...(withBody ? { body } : {}) },
-    ...(withBody ? { processedOperation: doc.processedOperation } : {}),
+    // Documented as an operation like `operation` (taskId, action, target), with the body as the steps left it.
+    ...(withBody ? { processedOperation: { taskId, action, target, body: doc.processedOperation } } : {}),
     ...(doc.ignoredSignals.length ? { ignoredSignals: doc.ignoredSignals } : {}),
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
@@ -55,7 +57,7 @@ export class PipelineService {
   ) {}
 
   /** The pipeline revision an operation starts, or undefined when it triggers no step (a synchronous write). */
-  async triggered(source: string, collectionKey: string, ctx: PredicateContext): Promise<PipelineDefinition | undefined> {
+  async triggered(source: string, collectionKey: string, ctx: OperatorContext): Promise<PipelineDefinition | undefined> {
     const pipeline = await this.catalog.pipeline(source, collectionKey);
     if (!pipeline || !pipelineTriggered(pipeline.steps, ctx)) return undefined;
     return pipeline;
@@ -111,7 +113,7 @@ export class PipelineService {
    * workflow: 202 ACCEPTED. An operation of a bulk or bundle passes its task, its position (`seq`) and an
    * `opKey`: its receipt already exists, and a retried call finds the execution it made and starts nothing new.
    */
-  async accept(input: AcceptInput & { task?: { taskId: string; seq: number; opKey: string }; bundleId?: string }): Promise<{ taskId: string; status: 'ACCEPTED'; executionId: string }> {
+  async accept(input: AcceptInput & { task?: { taskId: string; seq: number; opKey: string; userInfo?: Actor }; bundleId?: string }): Promise<{ taskId: string; status: 'ACCEPTED'; executionId: string }> {
     // An operation of a bulk or bundle has its task already; its receipt is written here, once, or found there.
     const key = recordKey(input.source, input.targetType, input.type, input.id);
     const at = this.now().toISOString();
@@ -129,7 +131,7 @@ export class PipelineService {
         ...(input.previous ? { previous: input.previous } : {}),
         ...(input.task ? { opKey: input.task.opKey } : {}),
         ...(input.bundleId ? { bundleId: input.bundleId } : {}),
-        receiptId, ignoredSignals: [], createdAt: at, updatedAt: at,
+        receiptId, ignoredSignals: [], userInfo: input.task?.userInfo ?? currentActor(), createdAt: at, updatedAt: at,
       });
     }
     // The task and the receipt are independent documents: written together.
@@ -226,5 +228,5 @@ export class PipelineService {
 
 /** Whether a step of these can send an execution to review: a HUMAN_REVIEW step, or a validator rule whose failure does. */
 export function canWaitForReview(steps: Step[]): boolean {
-  return steps.some((s) => s.type === 'HUMAN_REVIEW' || (s.type === 'VALIDATOR' && s.config.rules.some((r) => r.onFailure === 'REVIEW')));
+  return steps.some((s) => s.type === 'HUMAN_REVIEW' || (s.type === 'VALIDATOR' && s.validator.rules.some((r) => r.onFailure === 'REVIEW')));
 }

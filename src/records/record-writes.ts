@@ -5,6 +5,7 @@ import type { TargetType } from '../domain';
 import { isDuplicateKey, type Store } from '../store/db';
 import type { ContainedMap, RecordMeta, RelationshipDoc, ResourceDoc } from '../store/documents';
 import { documentId } from './keys';
+import { historyItem, recordHistory, type HistoryEntry } from './history';
 
 /** Metadata of a record's first version: client timestamps on create (historical import), else now. */
 export function firstMeta(source: string, meta: MetaInput | undefined, at: string): RecordMeta {
@@ -27,6 +28,8 @@ export type RecordWrite = {
   /** The operation writing (task, bulk/bundle operation or execution id): a retry of the same write finds it and does nothing. */
   writeId: string;
   at: string;
+  /** The history item the write records with the record (SPEC §2, version history). */
+  history: HistoryEntry;
 } & ({ targetType: 'RESOURCE'; contained: ContainedMap } | { targetType: 'RELATIONSHIP'; from: { id: string; type: string }; to: { id: string; type: string } });
 
 export type StoredRecord = ResourceDoc | RelationshipDoc;
@@ -57,12 +60,16 @@ type DocOf<W extends RecordWrite> = W extends { targetType: 'RESOURCE' } ? Resou
 export function writeRecord<W extends RecordWrite>(store: Store, current: DocOf<W> | null, w: W, opts?: { session?: ClientSession }): Promise<{ doc: DocOf<W>; created: boolean }>;
 export function writeRecord<W extends RecordWrite>(store: Store, current: DocOf<W> | null, w: W, opts: WriteOptions & { expectedVersion: string | null }): Promise<{ doc: DocOf<W>; created: boolean } | { skipped: true }>;
 export async function writeRecord(store: Store, current: StoredRecord | null, w: RecordWrite, opts: WriteOptions = {}): Promise<{ doc: StoredRecord; created: boolean } | { skipped: true }> {
-  if (current?.lastWrite === w.writeId) return { doc: current, created: current.meta.versionId === '1' };
+  if (current?.lastWrite === w.writeId) {
+    // Written by an attempt that may have died before its history item: record it (once, by its `_id`).
+    await recordHistory(store, [await historyItem(w.targetType, current, w.history, w.writeId, current.lastWriteAt ?? current.meta.updatedAt)], opts.session);
+    return { doc: current, created: current.meta.versionId === '1' };
+  }
   if (opts.expectedVersion !== undefined && (current?.meta.versionId ?? null) !== opts.expectedVersion) return { skipped: true };
   const what = `${w.targetType.toLowerCase()} ${w.type}/${w.id}`;
   const session = opts.session ? { session: opts.session } : {};
   const meta = current ? nextMeta(current.meta, w.meta?.identifier, w.at) : firstMeta(w.source, w.meta, w.at);
-  const base = { _id: documentId(w.source, w.type, w.id), source: w.source, type: w.type, id: w.id, data: w.data, meta, lastWrite: w.writeId };
+  const base = { _id: documentId(w.source, w.type, w.id), source: w.source, type: w.type, id: w.id, data: w.data, meta, lastWrite: w.writeId, lastWriteAt: w.at };
   const doc: StoredRecord = w.targetType === 'RESOURCE'
     ? { ...(current as ResourceDoc | null), ...base, contained: w.contained }
     : { ...(current as RelationshipDoc | null), ...base, from: w.from, to: w.to };
@@ -76,6 +83,7 @@ export async function writeRecord(store: Store, current: StoredRecord | null, w:
       if (opts.expectedVersion !== undefined) return { skipped: true };
       throw new SluiceError('ALREADY_EXISTS', `${what} already exists`);
     }
+    await recordHistory(store, [await historyItem(w.targetType, doc, w.history, w.writeId, w.at)], opts.session);
     return { doc, created: true };
   }
   // By `_id` alone: every writer of a record holds its lock (RecordLocks) or the transaction, so `current` is the stored
@@ -84,19 +92,43 @@ export async function writeRecord(store: Store, current: StoredRecord | null, w:
     ? await store.resources.replaceOne({ _id: current._id }, doc as ResourceDoc, session)
     : await store.relationships.replaceOne({ _id: current._id }, doc as RelationshipDoc, session);
   if (res.matchedCount !== 1) throw new SluiceError('FAILED_PRECONDITION', `${what} changed while it was being written; try again`);
+  await recordHistory(store, [await historyItem(w.targetType, doc, w.history, w.writeId, w.at)], opts.session);
   return { doc, created: false };
 }
 
 /**
  * The one deleter of a record: a resource goes with every relationship that points at it, those first, so a retry
- * after a crash in between finds the resource and finishes the job. True when the record was there.
+ * after a crash in between finds the resource and finishes the job. Each deleted record gets a DELETE history item
+ * (the relationships deleted with a resource too), holding the record as it was. True when the record was there.
  */
-export async function deleteRecord(store: Store, target: { targetType: TargetType; source: string; type: string; id: string }, opts: { session?: ClientSession } = {}): Promise<boolean> {
+export async function deleteRecord(
+  store: Store,
+  target: { targetType: TargetType; source: string; type: string; id: string },
+  history: { entry: HistoryEntry; writeId: string; at: string },
+  opts: { session?: ClientSession } = {},
+): Promise<boolean> {
   const { source, type, id } = target;
   const _id = documentId(source, type, id);
   const session = opts.session ? { session: opts.session } : {};
-  if (target.targetType === 'RELATIONSHIP') return (await store.relationships.deleteOne({ _id }, session)).deletedCount === 1;
-  if (!(await store.resources.findOne({ _id }, { ...session, projection: { _id: 1 } }))) return false;
+  const entry = { ...history.entry, action: 'DELETE' as const };
+  if (target.targetType === 'RELATIONSHIP') {
+    const doc = await store.relationships.findOne({ _id }, session);
+    if (!doc) return false;
+    await recordHistory(store, [await historyItem('RELATIONSHIP', doc, entry, history.writeId, history.at)], opts.session);
+    return (await store.relationships.deleteOne({ _id }, session)).deletedCount === 1;
+  }
+  const resource = await store.resources.findOne({ _id }, session);
+  if (!resource) return false;
+  const attached = [
+    ...(await store.relationships.find({ source, 'from.type': type, 'from.id': id }, session).toArray()),
+    ...(await store.relationships.find({ source, 'to.type': type, 'to.id': id }, session).toArray()),
+  ];
+  const items = await Promise.all([
+    ...attached.map((rel) => historyItem('RELATIONSHIP', rel, entry, history.writeId, history.at)),
+    historyItem('RESOURCE', resource, entry, history.writeId, history.at),
+  ]);
+  // History first: a crash after it leaves the record, and the retry finds it, deletes it and records nothing twice.
+  await recordHistory(store, items, opts.session);
   await store.relationships.deleteMany({ source, 'from.type': type, 'from.id': id }, session);
   await store.relationships.deleteMany({ source, 'to.type': type, 'to.id': id }, session);
   await store.resources.deleteOne({ _id }, session);

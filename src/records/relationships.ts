@@ -1,6 +1,9 @@
+import { operatorContext } from '../operators';
+import { currentActor } from './actor';
+import { historyItem, recordHistory } from './history';
 import { SluiceError, invalid, notFound, type ErrorDetail } from '../errors';
 import { checkCreateMeta } from '../meta-rules';
-import { PatchedRelationshipSchema, type CreateRelationshipBody, type PatchBody } from '../schemas/records';
+import { type CreateRelationshipBody, type PatchBody } from '../schemas/records';
 import type { Store } from '../store/db';
 import type { Action } from '../domain';
 import type { RelationshipDoc } from '../store/documents';
@@ -8,18 +11,18 @@ import { deleteRecord, writeRecord } from './record-writes';
 import { newTaskId } from '../ids';
 import type { MetaInput } from '../schemas/records';
 import { type PipelineService } from './pipelines';
-import { documentId, lockKey, recordKey } from './keys';
+import { documentId, lockKey, findByIdentifier, parseIdentifierId, recordKey } from './keys';
 import type { CatalogService, PipelineDefinition } from '../catalog/catalog';
-import { applyJsonPatch } from './resources';
+import { applyDataPatch, patchPathDetails, resourceOut } from './resources';
 import { pageBy } from '../store/paging';
 import type { OperationOf, TaskService } from './tasks';
 import type { RecordLocks } from '../store/record-lock';
-import type { Relationship } from '../schemas/responses';
+import type { Relationship, Resource } from '../schemas/responses';
 
 /** A relationship as the API shows it (its type inferred from the answer's schema). */
 export type { Relationship };
 
-function relationshipOut(doc: RelationshipDoc): Relationship {
+export function relationshipOut(doc: RelationshipDoc): Relationship {
   return { id: doc.id, type: doc.type, from: doc.from, to: doc.to, data: doc.data, meta: doc.meta };
 }
 
@@ -59,7 +62,7 @@ export class RelationshipService {
     if (action === 'UPDATE' && !current) throw notFound(`relationship ${type}/${id} does not exist`);
     const next = await build(current);
     const previous = current ? (relationshipOut(current) as unknown as Record<string, unknown>) : undefined;
-    const pipeline = await this.pipelines.triggered(source, type, { action, record: { id, type, from: next.from, to: next.to, data: next.data }, ...(previous ? { previous } : {}) });
+    const pipeline = await this.pipelines.triggered(source, type, operatorContext(action, next.data, previous ?? undefined));
     return { ...next, ...(previous ? { previous } : {}), ...(pipeline ? { pipeline } : {}) };
   }
 
@@ -75,6 +78,8 @@ export class RelationshipService {
     return this.locks.run(lockKey('RELATIONSHIP', key), async () => {
       const current = await this.store.relationships.findOne({ _id: key });
       if (op && current?.lastWrite === op.opKey) {
+        // A retried operation of a bulk that already wrote: its history item (recorded once) and its receipt, nothing else.
+        await recordHistory(this.store, [await historyItem('RELATIONSHIP', current, { action, taskId: op.taskId, userInfo: op.userInfo ?? currentActor() }, op.opKey, current.lastWriteAt ?? current.meta.updatedAt)]);
         await this.tasks.completeReceipt(op, { source, action, targetType: 'RELATIONSHIP', type, id }, 'SUCCESS');
         return { taskId: op.taskId, status: 'PERSISTED' as const, created: false, relationship: relationshipOut(current) };
       }
@@ -84,7 +89,7 @@ export class RelationshipService {
         return { taskId: accepted.taskId, status: 'ACCEPTED' as const };
       }
       const taskId = op?.taskId ?? newTaskId('SINGLE');
-      const { doc, created } = await writeRecord(this.store, current, { targetType: 'RELATIONSHIP', source, type, id, ...next, writeId: op?.opKey ?? taskId, at: this.now().toISOString() });
+      const { doc, created } = await writeRecord(this.store, current, { targetType: 'RELATIONSHIP', source, type, id, ...next, writeId: op?.opKey ?? taskId, at: this.now().toISOString(), history: { action, taskId, userInfo: op?.userInfo ?? currentActor() } });
       if (op) await this.tasks.completeReceipt(op, { source, action, targetType: 'RELATIONSHIP', type, id }, 'SUCCESS');
       else await this.tasks.recordPersisted(taskId, { source, action, targetType: 'RELATIONSHIP', type, id, receivedAt });
       return { taskId, status: 'PERSISTED' as const, created, relationship: relationshipOut(doc) };
@@ -134,14 +139,17 @@ export class RelationshipService {
     return this.execute(source, type, id, 'UPDATE', await this.patchBuild(source, type, ops), op);
   }
 
-  /** The build of a JSON Patch UPDATE: a 400 for a path outside `/data` (now) or for data the definition refuses (when applied). */
+  /**
+   * The build of a JSON Patch UPDATE, paths relative to data (the ends and meta of a relationship cannot be patched):
+   * a 400 for a path that is no JSON pointer (now) or for data the definition refuses (when applied).
+   */
   async patchBuild(source: string, type: string, ops: PatchBody): Promise<RelationshipBuild> {
     const { compiled } = await this.catalog.relationshipType(source, type);
-    const bad = ops.flatMap((op, i) => (/^\/data(\/|$)/.test(op.path) ? [] : [{ path: `[${i}].path`, message: 'must start with /data (the ends and meta of a relationship cannot be patched)' }]));
+    const bad = patchPathDetails(ops);
     if (bad.length) throw invalid('invalid patch', bad);
     return async (current) => {
       const doc = current as RelationshipDoc;
-      const { data } = applyJsonPatch({ data: doc.data }, ops, PatchedRelationshipSchema);
+      const data = applyDataPatch(doc.data, ops);
       const violations = compiled.validate({ data }, { action: 'UPDATE', previous: relationshipOut(doc) as unknown as Record<string, unknown> });
       if (violations.length) throw invalid(`the ${type} relationship is invalid`, violations);
       return { from: doc.from, to: doc.to, data };
@@ -154,19 +162,38 @@ export class RelationshipService {
     await this.catalog.relationshipType(source, type);
     const key = documentId(source, type, id);
     await this.pipelines.supersedeActive(recordKey(source, 'RELATIONSHIP', type, id));
+    const taskId = op?.taskId ?? newTaskId('SINGLE');
     await this.locks.run(lockKey('RELATIONSHIP', key), async () => {
-      if (!(await deleteRecord(this.store, { targetType: 'RELATIONSHIP', source, type, id }))) throw notFound(`relationship ${type}/${id} does not exist`);
+      const history = { entry: { action: 'DELETE' as const, taskId, userInfo: op?.userInfo ?? currentActor() }, writeId: op?.opKey ?? taskId, at: this.now().toISOString() };
+      if (!(await deleteRecord(this.store, { targetType: 'RELATIONSHIP', source, type, id }, history))) throw notFound(`relationship ${type}/${id} does not exist`);
     });
-    const taskId = await this.tasks.recordDone(op, { source, action: 'DELETE', targetType: 'RELATIONSHIP', type, id }, receivedAt);
+    await this.tasks.recordDone(op, { source, action: 'DELETE', targetType: 'RELATIONSHIP', type, id }, receivedAt, taskId);
     return { taskId, status: 'PERSISTED' };
   }
 
-  /** Reads one relationship; 404 when absent. */
-  async get(source: string, type: string, id: string): Promise<Relationship> {
-    await this.catalog.relationshipType(source, type);
-    const doc = await this.store.relationships.findOne({ _id: documentId(source, type, id) });
+  /**
+   * Reads one relationship by `{fromId}.{toId}` or by identifier (`{system}:{value}:{use}`); 404 when absent. With
+   * `includes` (resource types of its ends), the answer carries those end resources under `includes`, keyed by type.
+   */
+  async get(source: string, type: string, id: string, includes: readonly string[] = []): Promise<Relationship & { includes?: Record<string, Resource> }> {
+    const { definition } = await this.catalog.relationshipType(source, type);
+    const ends = [definition.from.profileKey, definition.to.profileKey];
+    const unknown = includes.filter((t) => !ends.includes(t));
+    if (unknown.length) throw invalid('unknown includes', unknown.map((t) => ({ path: 'includes', message: `'${t}' is not a resource type of relationship type '${type}' (its ends: ${[...new Set(ends)].join(', ')})` })));
+    const identifier = parseIdentifierId(id);
+    const doc = identifier
+      ? await findByIdentifier(this.store.relationships, { source, type }, identifier)
+      : await this.store.relationships.findOne({ _id: documentId(source, type, id) });
     if (!doc) throw notFound(`relationship ${type}/${id} does not exist`);
-    return relationshipOut(doc);
+    const out = relationshipOut(doc);
+    if (includes.length === 0) return out;
+    const included: Record<string, Resource> = {};
+    for (const end of [doc.from, doc.to]) {
+      if (!includes.includes(end.type) || Object.hasOwn(included, end.type)) continue;
+      const resource = await this.store.resources.findOne({ _id: documentId(source, end.type, end.id) });
+      if (resource) included[end.type] = resourceOut(resource);
+    }
+    return { ...out, includes: included };
   }
 
   /** Lists relationships of a type in id order, a page at a time. */

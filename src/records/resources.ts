@@ -1,15 +1,17 @@
+import { operatorContext } from '../operators';
+import { currentActor } from './actor';
+import { historyItem, recordHistory } from './history';
 import { applyPatch, type Operation } from 'fast-json-patch';
-import type { z } from 'zod';
 import { SluiceError, invalid, notFound, parseOrThrow, type ErrorDetail } from '../errors';
 import { newId, newTaskId, RECORD_ID_PATTERN } from '../ids';
 import { checkCreateMeta, checkUpdateMeta } from '../meta-rules';
-import { PatchedResourceSchema, type ContainedItemBody, type ContainedInput, type MetaInput, type PatchBody } from '../schemas/records';
+import { PatchedDataSchema, type ContainedItemBody, type ContainedInput, type MetaInput, type PatchBody } from '../schemas/records';
 import type { Store } from '../store/db';
 import type { Action } from '../domain';
 import type { ContainedMap, ResourceDoc } from '../store/documents';
 import { deleteRecord, writeRecord } from './record-writes';
 import { type PipelineService } from './pipelines';
-import { documentId, recordKey } from './keys';
+import { documentId, findByIdentifier, parseIdentifierId, recordKey } from './keys';
 import type { RootIdTokens } from '../validation/root-id';
 import type { CatalogService, PipelineDefinition, RootProfile } from '../catalog/catalog';
 import { checkResource, containedId } from './record-shape';
@@ -50,9 +52,9 @@ export interface PreparedResource {
   pipeline?: PipelineDefinition;
 }
 
-/** Patch paths a resource accepts: under `/data` or `/contained`; one detail per other path. */
-export function resourcePatchDetails(ops: PatchBody): ErrorDetail[] {
-  return ops.flatMap((op, i) => (/^\/(data|contained)(\/|$)/.test(op.path) ? [] : [{ path: `[${i}].path`, message: 'must start with /data or /contained (meta and ids are set by the system)' }]));
+/** Patch paths are JSON pointers relative to data; one detail per path that is not one. */
+export function patchPathDetails(ops: PatchBody): ErrorDetail[] {
+  return ops.flatMap((op, i) => (op.path === '' || op.path.startsWith('/') ? [] : [{ path: `[${i}].path`, message: 'must be a JSON pointer relative to data, e.g. "/name" or "/address/city"' }]));
 }
 
 /** The answer of a write: PERSISTED when no pipeline step triggered, else ACCEPTED with a running execution. */
@@ -100,7 +102,7 @@ export class ResourceService {
     const metaDetails = current ? [...checkUpdateMeta(meta), ...checkCreateMeta(meta ? { identifier: meta.identifier } : undefined, this.now())] : checkCreateMeta(meta, this.now());
     const shaped = this.shape(profile, type, id, draft, action, current, [...extra, ...metaDetails], tokens);
     const previous = current ? (resourceOut(current) as unknown as Record<string, unknown>) : undefined;
-    const pipeline = await this.pipelines.triggered(source, type, { action, record: { id, type, ...shaped }, ...(previous ? { previous } : {}) });
+    const pipeline = await this.pipelines.triggered(source, type, operatorContext(action, shaped.data, previous ?? undefined));
     return { ...shaped, ...(meta ? { meta } : {}), ...(previous ? { previous } : {}), ...(pipeline ? { pipeline } : {}) };
   }
 
@@ -124,7 +126,8 @@ export class ResourceService {
     return locked(async () => {
       const current = freshId ? null : await this.store.resources.findOne({ _id: key });
       if (op && current?.lastWrite === op.opKey) {
-        // A retried operation of a bulk that already wrote: finish its receipt, write nothing.
+        // A retried operation of a bulk that already wrote: its history item (recorded once) and its receipt, nothing else.
+        await recordHistory(this.store, [await historyItem('RESOURCE', current, { action, taskId: op.taskId, userInfo: op.userInfo ?? currentActor() }, op.opKey, current.lastWriteAt ?? current.meta.updatedAt)]);
         await this.tasks.completeReceipt(op, { source, action, targetType: 'RESOURCE', type, id }, 'SUCCESS');
         return { taskId: op.taskId, status: 'PERSISTED' as const, created: false, resource: resourceOut(current) };
       }
@@ -135,7 +138,7 @@ export class ResourceService {
         return { taskId: accepted.taskId, status: 'ACCEPTED' as const };
       }
       const taskId = op?.taskId ?? newTaskId('SINGLE');
-      const { doc, created } = await writeRecord(this.store, current, { targetType: 'RESOURCE', source, type, id, ...shaped, ...(meta ? { meta } : {}), writeId: op?.opKey ?? taskId, at: this.now().toISOString() });
+      const { doc, created } = await writeRecord(this.store, current, { targetType: 'RESOURCE', source, type, id, ...shaped, ...(meta ? { meta } : {}), writeId: op?.opKey ?? taskId, at: this.now().toISOString(), history: { action, taskId, userInfo: op?.userInfo ?? currentActor() } });
       if (op) await this.tasks.completeReceipt(op, { source, action, targetType: 'RESOURCE', type, id }, 'SUCCESS');
       else await this.tasks.recordPersisted(taskId, { source, action, targetType: 'RESOURCE', type, id, receivedAt });
       return { taskId, status: 'PERSISTED' as const, created, resource: resourceOut(doc) };
@@ -163,9 +166,9 @@ export class ResourceService {
 
   /** UPDATE: `PATCH /resources/{type}/{id}` with JSON Patch on `{data, contained}`. */
   async patch(source: string, type: string, id: string, ops: PatchBody, op?: OperationOf): Promise<WriteOutcome> {
-    const details = resourcePatchDetails(ops);
+    const details = patchPathDetails(ops);
     if (details.length) throw invalid('invalid patch', details);
-    return this.update(source, type, id, (current) => applyJsonPatch({ data: current.data, contained: current.contained }, ops, PatchedResourceSchema), op);
+    return this.update(source, type, id, (current) => ({ data: applyDataPatch(current.data, ops), contained: current.contained }), op);
   }
 
   /** UPDATE of the root through `POST .../{containKey}`: appends one contained item. */
@@ -228,17 +231,22 @@ export class ResourceService {
     await this.catalog.rootProfile(source, type);
     const _id = documentId(source, type, id);
     await this.pipelines.supersedeActive(recordKey(source, 'RESOURCE', type, id));
+    const taskId = op?.taskId ?? newTaskId('SINGLE');
     await this.locks.run(_id, async () => {
-      if (!(await deleteRecord(this.store, { targetType: 'RESOURCE', source, type, id }))) throw notFound(`resource ${type}/${id} does not exist`);
+      const history = { entry: { action: 'DELETE' as const, taskId, userInfo: op?.userInfo ?? currentActor() }, writeId: op?.opKey ?? taskId, at: this.now().toISOString() };
+      if (!(await deleteRecord(this.store, { targetType: 'RESOURCE', source, type, id }, history))) throw notFound(`resource ${type}/${id} does not exist`);
     });
-    const taskId = await this.tasks.recordDone(op, { source, action: 'DELETE', targetType: 'RESOURCE', type, id }, receivedAt);
+    await this.tasks.recordDone(op, { source, action: 'DELETE', targetType: 'RESOURCE', type, id }, receivedAt, taskId);
     return { taskId, status: 'PERSISTED' };
   }
 
-  /** Reads one resource; 404 when absent. */
+  /** Reads one resource by id or by identifier (`{system}:{value}:{use}`); 404 when absent. */
   async get(source: string, type: string, id: string): Promise<Resource> {
     await this.catalog.rootProfile(source, type);
-    const doc = await this.store.resources.findOne({ _id: documentId(source, type, id) });
+    const identifier = parseIdentifierId(id);
+    const doc = identifier
+      ? await findByIdentifier(this.store.resources, { source, type }, identifier)
+      : await this.store.resources.findOne({ _id: documentId(source, type, id) });
     if (!doc) throw notFound(`resource ${type}/${id} does not exist`);
     return resourceOut(doc);
   }
@@ -251,17 +259,20 @@ export class ResourceService {
   }
 }
 
-/** Applies RFC 6902 operations to a copy; a failing operation is a 400 naming its index. */
-export function applyJsonPatch<S extends z.ZodType>(doc: z.input<S>, ops: PatchBody, result: S): z.output<S> {
+/**
+ * Applies RFC 6902 operations to a copy of a record's data: paths are relative to data (`/name`, `/address/city`), as
+ * the docs' patch examples write them. A failing operation is a 400 naming its index; what is left must be an object.
+ */
+export function applyDataPatch(data: Record<string, unknown>, ops: PatchBody): Record<string, unknown> {
   let patched: unknown;
   try {
-    // Prototype paths (`/data/__proto__/x`) are refused by the library; the document is a copy, so a failed patch leaves nothing.
-    patched = applyPatch(structuredClone(doc), ops as Operation[], true, true).newDocument;
+    // Prototype paths (`/__proto__/x`) are refused by the library; the data is a copy, so a failed patch leaves nothing.
+    patched = applyPatch(structuredClone(data), ops as Operation[], true, true).newDocument;
   } catch (err) {
     const e = err as { index?: number; message?: string };
     const msg = (e.message ?? 'patch failed').split('\n')[0] ?? 'patch failed';
     throw invalid('the patch cannot be applied', [{ path: `[${e.index ?? 0}]`, message: msg }]);
   }
-  // A patch may replace or remove whole members (`remove /data`, `replace /contained [1]`): what is left must still be a record.
-  return parseOrThrow(result, patched, 'patched record');
+  // A patch may replace the whole data (`replace ""`): what is left must still be an object.
+  return parseOrThrow(PatchedDataSchema, patched, 'patched data');
 }

@@ -1,7 +1,8 @@
 import { newTaskId } from '../ids';
 import { notFound } from '../errors';
 import { findOfSource, isDuplicateKey, type Store } from '../store/db';
-import type { Action, ReceiptStatus, TargetType } from '../domain';
+import type { Actor } from './actor';
+import type { Action, ReceiptStatus, TargetType, TaskKind } from '../domain';
 import type { ChunkCounts, ChunkReceipt, ReceiptDoc, TaskDoc } from '../store/documents';
 import { taskStatus, type StatusCounts } from '../task-status';
 import { packJson, unpackJson } from '../store/packed';
@@ -15,6 +16,8 @@ export interface OperationOf {
   seq: number;
   opKey: string;
   receivedAt: string;
+  /** Who sent the bulk or bundle (its task's author), for the history items. */
+  userInfo?: Actor;
 }
 
 /** What a receipt names: the source and the operation's target. */
@@ -69,12 +72,11 @@ export class TaskService {
   }
 
   /** Records a persisted operation: its receipt in its bulk or bundle, or a new single task; returns the task id. */
-  async recordDone(op: OperationOf | undefined, target: ReceiptTarget, receivedAt: string): Promise<string> {
+  async recordDone(op: OperationOf | undefined, target: ReceiptTarget, receivedAt: string, taskId = newTaskId('SINGLE')): Promise<string> {
     if (op) {
       await this.completeReceipt(op, target, 'SUCCESS');
       return op.taskId;
     }
-    const taskId = newTaskId('SINGLE');
     await this.recordPersisted(taskId, { ...target, receivedAt });
     return taskId;
   }
@@ -175,9 +177,13 @@ export class TaskService {
     source: string,
     taskId: string,
     opts: { withReceipts: boolean; perPage: number; cursor?: string },
+    expect?: { kind: TaskKind; targetType: TargetType },
   ): Promise<{ taskId: string; status: ReceiptStatus; counts: StatusCounts; receipts?: Receipt[]; nextCursor?: string }> {
     const task = await findOfSource(this.store.tasks, taskId, source);
     if (!task) throw notFound(`task '${taskId}' does not exist in source '${source}'`);
+    if (expect && (task.kind !== expect.kind || task.targetType !== expect.targetType)) {
+      throw notFound(`task '${taskId}' is not a bulk of ${expect.targetType === 'RESOURCE' ? 'resources' : 'relationships'} in source '${source}'`);
+    }
     const counts = await this.counts(task);
     const out: { taskId: string; status: ReceiptStatus; counts: StatusCounts; receipts?: Receipt[]; nextCursor?: string } = {
       taskId, status: taskStatus(counts), counts,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-import { guardJson, PredicateSchema, RegexSourceSchema } from './predicate';
+import { guardJson, RegexSourceSchema } from './json-guard';
+import { OperatorSchema } from './operator';
 
 /** Source, profile and relationship keys (SPEC §1). */
 export const KEY_PATTERN = /^[a-zA-Z0-9-][\w-]{0,61}$/;
@@ -11,12 +12,14 @@ export const KeySchema = z
 /** Property and contain keys: no `.` and no leading `$`, which MongoDB forbids in field names. */
 export const PROPERTY_KEY_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-/** Types whose values are strings and whose min/max bound the length. */
-export const STRING_TYPES = ['string', 'symbol', 'code', 'markdown', 'uri', 'url'] as const;
+/** Types whose values are strings and whose min/max bound the length (docs: field-validation basic, "String data types"). */
+export const STRING_TYPES = ['symbol', 'code', 'markdown', 'uri', 'url', 'xhtml'] as const;
 /** Types whose values are strings in a FHIR date/time format. */
 export const TEMPORAL_TYPES = ['date', 'datetime', 'instant', 'time'] as const;
 /** Fixed-shape object types, defined once in `src/validation/complex-types.ts`. */
-export const COMPLEX_TYPE_NAMES = ['humanname', 'address', 'contactpoint', 'identifier', 'period', 'coding', 'geopoint'] as const;
+export const COMPLEX_TYPE_NAMES = [
+  'address', 'attachment', 'coding', 'contactdetail', 'contactpoint', 'geopoint', 'humanname', 'identifier', 'period',
+] as const;
 export const PROPERTY_TYPES = [
   ...STRING_TYPES,
   'boolean',
@@ -37,12 +40,14 @@ export type Cardinality = (typeof CARDINALITIES)[number];
 
 /** How many object/array levels a profile's properties may nest. */
 export const MAX_PROPERTY_DEPTH = 16;
-/** Raw JSON nesting allowed in a profile body (properties, items, rules and `when` predicates included). */
+/** Raw JSON nesting allowed in a profile body (properties, items, rules and `when` operators included). */
 export const MAX_PROFILE_JSON_DEPTH = 200;
 
 const NUMBER_TYPES: readonly PropertyType[] = ['integer', 'decimal'];
 const LENGTH_TYPES: readonly PropertyType[] = [...STRING_TYPES, 'array'];
 const PATTERN_TYPES: readonly PropertyType[] = [...STRING_TYPES, ...TEMPORAL_TYPES, 'reference'];
+const STRING_LIKE: readonly PropertyType[] = [...STRING_TYPES, ...TEMPORAL_TYPES, 'reference'];
+const OBJECT_TYPES: readonly PropertyType[] = ['object', ...COMPLEX_TYPE_NAMES];
 
 const quoteList = (values: readonly string[]) => values.map((v) => `"${v}"`).join(', ');
 
@@ -74,41 +79,63 @@ const keyed = <V extends z.ZodType>(what: string, value: V) =>
 
 const RULE_KEYS = ['required', 'min', 'max', 'enum', 'pattern', 'when'] as const;
 
-/** Rules of one property (SPEC §1); `when` makes all of them conditional on a predicate. */
-export const PropertyRulesSchema = z
+/** One rule of a property (docs: field-validation basic and advanced); `when` makes it conditional on an operator. */
+export const PropertyRuleSchema = z
   .strictObject(
     {
       required: z.boolean({ error: 'must be true or false' }).optional(),
       min: z.number({ error: 'must be a number' }).optional(),
       max: z.number({ error: 'must be a number' }).optional(),
-      enum: z.array(z.unknown(), { error: 'must be an array of allowed values' }).min(1, 'must list at least one value').optional(),
+      enum: z.array(z.union([z.string(), z.number()], { error: 'must be a string or a number' }), { error: 'must be an array of allowed values' }).min(1, 'must list at least one value').optional(),
       pattern: RegexSourceSchema.optional(),
-      when: PredicateSchema.optional(),
+      when: OperatorSchema.optional(),
     },
     { error: unknownKeys(RULE_KEYS) },
   )
-  .superRefine((rules, ctx) => {
-    if (rules.min !== undefined && rules.max !== undefined && rules.min > rules.max) {
-      ctx.addIssue({ code: 'custom', input: rules, path: ['min'], message: `min (${rules.min}) must not be greater than max (${rules.max})` });
+  .superRefine((rule, ctx) => {
+    if (rule.min !== undefined && rule.max !== undefined && rule.min > rule.max) {
+      ctx.addIssue({ code: 'custom', input: rule, path: ['min'], message: `min (${rule.min}) must not be greater than max (${rule.max})` });
     }
-    if (rules.when !== undefined && RULE_KEYS.every((k) => k === 'when' || rules[k] === undefined)) {
-      ctx.addIssue({ code: 'custom', input: rules, path: ['when'], message: 'has no effect without another rule (required, min, max, enum or pattern)' });
+    if (rule.when !== undefined && RULE_KEYS.every((k) => k === 'when' || rule[k] === undefined)) {
+      ctx.addIssue({ code: 'custom', input: rule, path: ['when'], message: 'has no effect without another rule (required, min, max, enum or pattern)' });
     }
   });
-export type PropertyRules = z.infer<typeof PropertyRulesSchema>;
+export type PropertyRule = z.infer<typeof PropertyRuleSchema>;
+
+/**
+ * The `rules` array, evaluated in order (the documented form). One rule object alone is accepted as an input alias and
+ * stored as a one-item array, so reads always answer the documented form.
+ */
+export const PropertyRulesSchema = z.preprocess(
+  (value) => (typeof value === 'object' && value !== null && !Array.isArray(value) ? [value] : value),
+  z.array(PropertyRuleSchema, { error: 'must be an array of rule objects, e.g. [{"required": true}]' }).max(50, 'at most 50 rules per property'),
+);
 
 /** One property of a profile; `items`, `properties`, `vocabulary` and `profile` each belong to one type. */
 export interface PropertyDefinition {
   type: PropertyType;
   description?: string | undefined;
-  rules?: PropertyRules | undefined;
+  rules?: PropertyRule[] | undefined;
   items?: PropertyDefinition | undefined;
   properties?: Record<string, PropertyDefinition> | undefined;
   vocabulary?: string[] | undefined;
+  binding?: Binding | undefined;
   profile?: string | undefined;
 }
 
-const PROPERTY_KEYS = ['type', 'description', 'rules', 'items', 'properties', 'vocabulary', 'profile'] as const;
+/** A vocabulary binding (docs: field-validation/vocabulary): `required` rejects a code outside the vocabulary, `preferred` only advises. */
+export interface Binding {
+  vocabulary: { key: string; strength: 'preferred' | 'required' };
+}
+
+export const BindingSchema = z.strictObject({
+  vocabulary: z.strictObject({
+    key: KeySchema,
+    strength: z.enum(['preferred', 'required'], { error: 'must be "preferred" or "required"' }),
+  }, { error: 'must be {"key": vocabulary key, "strength": "preferred" | "required"}' }),
+}, { error: 'must be {"vocabulary": {"key", "strength"}}' });
+
+const PROPERTY_KEYS = ['type', 'description', 'rules', 'items', 'properties', 'vocabulary', 'binding', 'profile'] as const;
 
 const CodeSchema = z
   .string({ error: 'must be a string' })
@@ -120,17 +147,18 @@ export const PropertyDefinitionSchema: z.ZodType<PropertyDefinition> = z.lazy(()
 const PropertyNodeSchema = z
   .strictObject(
     {
-      type: z.enum(PROPERTY_TYPES, {
+      type: z.preprocess((t) => (t === 'string' ? 'symbol' : t), z.enum(PROPERTY_TYPES, {
         error: (iss) =>
           iss.input === undefined
             ? `is required: one of ${PROPERTY_TYPES.join(', ')}`
             : `unknown type ${JSON.stringify(iss.input)}; expected one of ${PROPERTY_TYPES.join(', ')}`,
-      }),
+      })),
       description: z.string({ error: 'must be a string' }).optional(),
       rules: PropertyRulesSchema.optional(),
       items: PropertyDefinitionSchema.optional(),
       properties: keyed('property', PropertyDefinitionSchema).optional(),
       vocabulary: z.array(CodeSchema, { error: 'must be an array of codes' }).min(1, 'must list at least one code').optional(),
+      binding: BindingSchema.optional(),
       profile: KeySchema.optional(),
     },
     { error: unknownKeys(PROPERTY_KEYS) },
@@ -146,26 +174,41 @@ const PropertyNodeSchema = z
       if (def.type === owner && value === undefined) issue([key], `is required for type "${owner}"`);
       if (def.type !== owner && value !== undefined) issue([key], `is only allowed for type "${owner}", not "${def.type}"`);
     }
+    if (def.binding !== undefined && def.type !== 'code' && def.type !== 'coding') issue(['binding'], `is only allowed for types "code" and "coding", not "${def.type}"`);
     if (def.vocabulary !== undefined) {
       if (def.type !== 'code') issue(['vocabulary'], `is only allowed for type "code", not "${def.type}"`);
       def.vocabulary.forEach((code, i) => {
         if (def.vocabulary?.indexOf(code) !== i) issue(['vocabulary', i], `duplicate code ${JSON.stringify(code)}`);
       });
     }
-    const rules = def.rules;
-    if (rules === undefined) return;
-    for (const bound of ['min', 'max'] as const) {
-      const limit = rules[bound];
-      if (limit === undefined) continue;
-      if (!NUMBER_TYPES.includes(def.type) && !LENGTH_TYPES.includes(def.type)) {
-        issue(['rules', bound], `does not apply to type "${def.type}" (min and max bound numbers, string length and array length)`);
-      } else if (LENGTH_TYPES.includes(def.type) && !(Number.isInteger(limit) && limit >= 0)) {
-        issue(['rules', bound], `must be a non-negative integer: it bounds the ${def.type === 'array' ? 'number of items of an array' : `length of a ${def.type}`}`);
+    (def.rules ?? []).forEach((rule, i) => {
+      const at = (key: string) => ['rules', i, key];
+      if (OBJECT_TYPES.includes(def.type)) {
+        for (const key of ['min', 'max', 'enum', 'pattern'] as const) {
+          if (rule[key] !== undefined) issue(at(key), `does not apply to type "${def.type}": object and complex-type properties accept only "required"; put rules on their properties`);
+        }
+        return;
       }
-    }
-    if (rules.pattern !== undefined && !PATTERN_TYPES.includes(def.type)) {
-      issue(['rules', 'pattern'], `does not apply to type "${def.type}" (pattern applies to string values)`);
-    }
+      for (const bound of ['min', 'max'] as const) {
+        const limit = rule[bound];
+        if (limit === undefined) continue;
+        if (!NUMBER_TYPES.includes(def.type) && !LENGTH_TYPES.includes(def.type)) {
+          issue(at(bound), `does not apply to type "${def.type}" (min and max bound numbers, string length and array length)`);
+        } else if (LENGTH_TYPES.includes(def.type) && !(Number.isInteger(limit) && limit >= 0)) {
+          issue(at(bound), `must be a non-negative integer: it bounds the ${def.type === 'array' ? 'number of items of an array' : `length of a ${def.type}`}`);
+        }
+      }
+      if (rule.enum !== undefined) {
+        if (!NUMBER_TYPES.includes(def.type) && !STRING_LIKE.includes(def.type)) issue(at('enum'), `does not apply to type "${def.type}" (enum applies to numeric and string-based types)`);
+        else {
+          const want = NUMBER_TYPES.includes(def.type) ? 'number' : 'string';
+          rule.enum.forEach((v, j) => { if (typeof v !== want) issue(['rules', i, 'enum', j], `must be a ${want}, like the values of ${/^[aeiou]/.test(def.type) ? 'an' : 'a'} ${def.type}`); });
+        }
+      }
+      if (rule.pattern !== undefined && !PATTERN_TYPES.includes(def.type)) {
+        issue(at('pattern'), `does not apply to type "${def.type}" (pattern applies to string values)`);
+      }
+    });
   });
 
 const ContainedDefinitionSchema = z.strictObject(
@@ -250,4 +293,16 @@ function findTooDeepIn(def: PropertyDefinition, path: (string | number)[], depth
   if (def.items) return findTooDeepIn(def.items, [...path, 'items'], depth + 1);
   if (def.properties) return findTooDeep(def.properties, [...path, 'properties'], depth + 1);
   return undefined;
+}
+
+/** The vocabulary keys a map of properties binds to (items and nested properties included). */
+export function boundVocabularies(properties: Record<string, PropertyDefinition>): string[] {
+  const keys = new Set<string>();
+  const visit = (def: PropertyDefinition): void => {
+    if (def.binding) keys.add(def.binding.vocabulary.key);
+    if (def.items) visit(def.items);
+    if (def.properties) Object.values(def.properties).forEach(visit);
+  };
+  Object.values(properties).forEach(visit);
+  return [...keys].sort();
 }

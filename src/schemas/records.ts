@@ -36,10 +36,8 @@ const ContainedItemInputSchema = z
 export const ContainedInputSchema = z.record(z.string(), z.array(ContainedItemInputSchema));
 export type ContainedInput = z.infer<typeof ContainedInputSchema>;
 
-/** What a JSON Patch must leave of a resource: `data` an object, `contained` an object of item arrays. */
-export const PatchedResourceSchema = z.object({ data: DataSchema, contained: ContainedInputSchema });
-/** What a JSON Patch must leave of a relationship: `data` an object. */
-export const PatchedRelationshipSchema = z.object({ data: DataSchema });
+/** What a JSON Patch (paths relative to data) must leave: an object. */
+export const PatchedDataSchema = z.record(z.string(), z.unknown(), { error: 'must leave data an object' });
 
 /** Body of `POST /sources/{k}/v1/resources/{type}`. */
 export const CreateResourceBodySchema = z
@@ -67,7 +65,15 @@ export type PatchBody = z.infer<typeof PatchBodySchema>;
 
 /** Body of the nested contained endpoints (`POST|PUT .../{containKey}[/{containedId}]`). */
 export const ContainedItemBodySchema = z
-  .object({ id: z.string().min(1).optional(), type: z.string().min(1).optional(), data: DataSchema })
+  .object({
+    id: z.string().min(1).optional(),
+    type: z.string().min(1).optional(),
+    data: DataSchema,
+    contained: z
+      .record(z.string(), z.unknown())
+      .refine((c) => Object.keys(c).length === 0, 'must be empty: a contained resource cannot contain resources (the docs\' body shape carries it)')
+      .optional(),
+  })
   .strict();
 export type ContainedItemBody = z.infer<typeof ContainedItemBodySchema>;
 
@@ -78,6 +84,13 @@ export const CreateRelationshipBodySchema = z
   .object({ from: EndSchema, to: EndSchema, data: DataSchema.optional(), meta: MetaInputSchema.optional() })
   .strict();
 export type CreateRelationshipBody = z.infer<typeof CreateRelationshipBodySchema>;
+
+/** A boolean query parameter (SPEC §2): `true`/`false` in any case (the docs write `withReceipts=True`), or `1`/`0`. */
+export const BooleanQuery = z
+  .string()
+  .regex(/^(true|false|1|0)$/i, 'must be true or false (any case), or 1 or 0')
+  .optional()
+  .transform((v) => v !== undefined && /^(true|1)$/i.test(v));
 
 /** Query of the list endpoints. */
 export const ListQuerySchema = z
@@ -91,7 +104,7 @@ export type ListQuery = z.infer<typeof ListQuerySchema>;
 /** Query of `GET .../tasks/{taskId}`. */
 export const TaskQuerySchema = z
   .object({
-    withReceipts: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
+    withReceipts: BooleanQuery,
     perPage: z.coerce.number().int().min(1).max(1000).default(100),
     cursor: z.string().min(1).optional(),
   })
@@ -109,5 +122,14 @@ export const ExecutionListQuerySchema = z
 
 /** Query of `GET .../pipelines/executions/{id}`. */
 export const ExecutionQuerySchema = z
-  .object({ withOperationBody: z.enum(['true', 'false']).optional().transform((v) => v === 'true') })
+  .object({ withOperationBody: BooleanQuery })
   .strict();
+
+/** Query of `GET .../relationships/{type}/{id}`: `includes=provider&includes=office` or `includes=provider,office`. */
+export const IncludesQuerySchema = z.strictObject({
+  includes: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '')))
+    .describe('Resource types of the ends to include.'),
+});

@@ -3,10 +3,10 @@ import { ERROR_TYPES } from '../errors';
 import { CreateApiKeyBodySchema } from './api-keys';
 import { RelationshipDefinitionSchema, SourceBodySchema } from './catalog';
 import { DecisionBodySchema } from './decision';
+import { PURGE_COLLECTION_TYPES } from '../domain';
 import { ActionSchema, ExecutionStatusSchema, PurgeStatusSchema, ReceiptStatusSchema, StepStatusSchema, TargetTypeSchema } from './domain';
 import { StepSchema } from './pipeline';
 import { KeySchema, ProfileDefinitionSchema } from './profile';
-import { PurgeBodySchema } from './purge';
 import { IdentifierSchema } from './records';
 
 // The shapes the API answers with. The route table names them per status, and /openapi.json is generated from them.
@@ -54,6 +54,10 @@ export const RelationshipSchema = z.object({
   meta: MetaSchema,
 });
 
+export const RelationshipWithIncludesSchema = RelationshipSchema.extend({
+  includes: z.record(z.string(), ResourceSchema).optional().describe('With `includes`: the end resources, keyed by type.'),
+});
+
 export const TaskIdSchema = z.string().describe('`s_` single, `bk_` bulk, `bd_` bundle, `pg_` purge, then a KSUID.');
 export const PersistedResourceSchema = z.object({ taskId: TaskIdSchema, status: z.literal('PERSISTED'), resource: ResourceSchema });
 export const PersistedRelationshipSchema = z.object({ taskId: TaskIdSchema, status: z.literal('PERSISTED'), relationship: RelationshipSchema });
@@ -87,22 +91,21 @@ export const BulkAcceptedSchema = z.object({ taskId: TaskIdSchema, bulkId: z.str
 export const BundlePersistedSchema = z.object({
   taskId: TaskIdSchema, status: z.literal('PERSISTED'), resourceOperationReceipts: z.array(ReceiptSchema), relationshipOperationReceipts: z.array(ReceiptSchema),
 });
-export const PurgeAcceptedSchema = z.object({
-  taskId: TaskIdSchema, purgeId: z.string().describe('Equals `taskId`.'), status: z.literal('ACCEPTED'),
-});
 export const PurgeSchema = z.object({
-  purgeId: z.string(),
   taskId: TaskIdSchema,
-  status: PurgeStatusSchema,
-  collectionType: PurgeBodySchema.shape.collectionType,
+  purgeId: z.string().describe('Equals `taskId` (deprecated in the docs, kept).'),
+  collectionType: z.enum(PURGE_COLLECTION_TYPES),
   collectionKey: z.string(),
+  status: PurgeStatusSchema,
   deletedCount: z.number().int().describe('Records of the collection deleted so far; exact once SUCCESS.'),
-  relationshipsDeletedCount: z.number().int().describe('Relationships deleted because they pointed at purged resources (0 for a relationship purge).'),
-  cancelledExecutions: z.number().int().describe('Active pipeline executions of the collection that the purge cancelled.'),
   createdAt: Timestamp,
+  updatedAt: Timestamp,
+  relationshipsDeletedCount: z.number().int().describe('Sluice adds: relationships deleted because they pointed at purged resources (0 for a relationship purge).'),
+  cancelledExecutions: z.number().int().describe('Sluice adds: active pipeline executions of the collection that the purge cancelled.'),
   completedAt: Timestamp.optional(),
   error: z.object({ message: z.string() }).optional().describe('Why a FAILURE purge stopped.'),
 });
+export const PurgeAcceptedSchema = z.object({ taskId: TaskIdSchema, status: z.literal('ACCEPTED'), purgeOperation: PurgeSchema });
 
 export const DecisionSchema = z.object({
   id: z.string(),
@@ -119,9 +122,15 @@ const OperationBodySchema = z.object({
   to: RecordEndSchema.optional(),
 });
 
+const ExecutionOperationSchema = z.object({
+  taskId: TaskIdSchema,
+  action: ActionSchema,
+  target: z.object({ id: z.string(), targetType: TargetTypeSchema, type: z.string() }),
+});
+
 export const ExecutionSchema = z.object({
   id: z.string(),
-  pipelineDefinitionId: z.string().describe('`{collectionKey}.{revision}`: the revision the execution started with.'),
+  pipelineDefinitionId: z.string().describe('`{collectionKey}.{version}`: the pipeline version the execution started with.'),
   status: ExecutionStatusSchema,
   steps: z.array(z.object({
     type: z.string(),
@@ -131,13 +140,9 @@ export const ExecutionSchema = z.object({
     decision: DecisionSchema.optional(),
     issues: z.array(ErrorDetailSchema).optional().describe('Issues recorded by VALIDATOR rules with onFailure WARN.'),
   })).describe('In definition order.'),
-  operation: z.object({
-    taskId: TaskIdSchema,
-    action: ActionSchema,
-    target: z.object({ id: z.string(), targetType: TargetTypeSchema, type: z.string() }),
-    body: OperationBodySchema.optional().describe('Only with `withOperationBody=true`.'),
-  }),
-  processedOperation: OperationBodySchema.optional().describe('The body as the steps left it; only with `withOperationBody=true`.'),
+  operation: ExecutionOperationSchema.extend({ body: OperationBodySchema.optional().describe('Only with `withOperationBody=true`.') }),
+  processedOperation: ExecutionOperationSchema.extend({ body: OperationBodySchema.describe('The body as the steps left it.') })
+    .optional().describe('The operation as the pipeline processed it; only with `withOperationBody=true`.'),
   ignoredSignals: z.array(z.object({ receivedAt: Timestamp, reason: z.string() })).optional().describe('Malformed decision signals, recorded and ignored.'),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -146,14 +151,29 @@ export const ExecutionSchema = z.object({
 // Catalog answers are the request bodies plus what the server adds, derived from the same shapes.
 export const SourceSchema = z.object({ key: KeySchema, ...SourceBodySchema.shape, createdAt: Timestamp, updatedAt: Timestamp });
 export const ProfileSchema = z.object({ key: KeySchema, ...ProfileDefinitionSchema.out.shape });
-export const RelationshipDefinitionOutSchema = z.object({ key: KeySchema, ...RelationshipDefinitionSchema.shape });
+export const RelationshipDefinitionOutSchema = z.object({ key: KeySchema, ...RelationshipDefinitionSchema.shape, properties: z.record(z.string(), z.unknown()).describe('Always present: `{}` when the definition has none.') });
 export const PipelineDefinitionSchema = z.object({
-  id: z.string().describe('`{collectionKey}.{revision}`, e.g. `clinic.2`'),
+  id: z.string().describe('`{collectionKey}.{version}`, e.g. `clinic.2`'),
   collectionKey: z.string(),
-  revision: z.number().int().min(1),
+  version: z.number().int().min(1).describe('1 for the first definition, one more for every change.'),
+  revisionId: z.string().describe('The id of this revision; `GET ...?revisionId=` reads it.'),
   steps: z.array(StepSchema),
   createdAt: Timestamp,
 });
+
+/** A version history item (docs: versionhistory); `payload` only with `withPayload=true`. */
+export const HistoryItemSchema = z.object({
+  id: z.string().describe('The id of the resource or relationship.'),
+  type: z.string().describe('The profile key or relationship type.'),
+  targetType: z.enum(['resources', 'relationships']),
+  operationId: z.string().describe('The id of the operation; stable across retries of the write.'),
+  taskId: TaskIdSchema,
+  timestamp: Timestamp.describe('When the operation was applied.'),
+  action: ActionSchema,
+  userInfo: z.object({ id: z.string().describe('The API key id (`system` for the catalog file and internal work).'), email: z.string().optional() }),
+  payload: z.union([ResourceSchema, RelationshipSchema]).optional().describe('The record as the operation wrote it (as it was, for a DELETE).'),
+});
+export type HistoryItem = z.infer<typeof HistoryItemSchema>;
 
 export const ApiKeySchema = z.object({ id: z.string(), ...CreateApiKeyBodySchema.shape, createdAt: Timestamp });
 export const CreatedApiKeySchema = z.object({

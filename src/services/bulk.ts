@@ -1,3 +1,4 @@
+import { currentActor } from '../records/actor';
 import type { Client } from '@temporalio/client';
 import type { TargetType } from '../domain';
 import { newId, newTaskId } from '../ids';
@@ -47,7 +48,7 @@ export class BulkService {
     })));
     for (let i = 0; i < docs.length; i += 20) await this.store.bulkChunks.insertMany(docs.slice(i, i + 20));
     await this.store.tasks.insertOne({
-      _id: taskId, source, kind: 'BULK', targetType, operationCount: operations.length, chunkStarts: chunks.map((c) => c.start), createdAt: at,
+      _id: taskId, source, kind: 'BULK', targetType, operationCount: operations.length, chunkStarts: chunks.map((c) => c.start), userInfo: currentActor(), createdAt: at,
     });
     await this.temporal.client.workflow.start<BulkWorkflow>(WORKFLOW_TYPES.bulk, {
       workflowId: `bulk:${taskId}`,

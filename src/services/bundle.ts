@@ -1,3 +1,4 @@
+import { currentActor } from '../records/actor';
 import type { Client } from '@temporalio/client';
 import { SluiceError, invalid, type ErrorDetail } from '../errors';
 import { newId, newTaskId, RECORD_ID_PATTERN } from '../ids';
@@ -11,8 +12,7 @@ import type { CatalogService } from '../catalog/catalog';
 import { type PipelineService } from '../records/pipelines';
 import { recordKey } from '../records/keys';
 import type { RelationshipBuild, RelationshipService } from '../records/relationships';
-import { applyJsonPatch, resourcePatchDetails, type ResourceBuild, type ResourceService } from '../records/resources';
-import { PatchedResourceSchema } from '../schemas/records';
+import { applyDataPatch, patchPathDetails, type ResourceBuild, type ResourceService } from '../records/resources';
 import { documentId } from '../records/keys';
 import { receiptOut, type Receipt } from '../records/tasks';
 import { ACTIVE_EXECUTION_STATUSES } from '../domain';
@@ -101,8 +101,9 @@ export class BundleService {
     }
 
     const taskId = newTaskId('BUNDLE');
-    await this.store.bundles.insertOne({ _id: taskId, source, receivedAt, ops, state: 'OPEN', started: [], createdAt: this.now().toISOString() });
-    await this.store.tasks.insertOne({ _id: taskId, source, kind: 'BUNDLE', operationCount: ops.length, createdAt: receivedAt });
+    const userInfo = currentActor();
+    await this.store.bundles.insertOne({ _id: taskId, source, receivedAt, ops, state: 'OPEN', started: [], userInfo, createdAt: this.now().toISOString() });
+    await this.store.tasks.insertOne({ _id: taskId, source, kind: 'BUNDLE', operationCount: ops.length, userInfo, createdAt: receivedAt });
     // Receipts of operations with a pipeline are written when their execution is (PipelineService.accept).
     const receipts: ReceiptDoc[] = ops.filter((o) => !o.pipelineDefinitionId).map((o) => ({
       _id: `${taskId}:${o.seq}`, taskId, seq: o.seq, source, action: o.action, targetType: o.targetType, type: o.type, id: o.id, status: 'PENDING', receivedAt,
@@ -218,9 +219,9 @@ export class BundleService {
     }
     let build: ResourceBuild;
     if (op.action === 'UPDATE') {
-      const bad = resourcePatchDetails(op.update.patch);
+      const bad = patchPathDetails(op.update.patch);
       if (bad.length) throw invalid('invalid patch', bad);
-      build = (doc) => ({ draft: applyJsonPatch({ data: (doc as ResourceDoc).data, contained: (doc as ResourceDoc).contained }, op.update.patch, PatchedResourceSchema) });
+      build = (doc) => ({ draft: { data: applyDataPatch((doc as ResourceDoc).data, op.update.patch), contained: (doc as ResourceDoc).contained } });
     } else {
       const part = op.action === 'CREATE' ? op.create : op.upsert;
       build = () => ({ draft: { data: part.data, contained: part.contained }, ...(part.meta ? { meta: part.meta } : {}) });

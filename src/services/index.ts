@@ -5,6 +5,7 @@ import type { Store } from '../store/db';
 import { ApiKeyService } from './api-keys';
 import { BulkService } from './bulk';
 import { BundleService } from './bundle';
+import { HistoryService } from './history';
 import { PurgeService } from './purge';
 
 /** What the API's handlers call: the write path, plus the requests only the API accepts. */
@@ -13,6 +14,7 @@ export interface Services extends WritePath {
   purge: PurgeService;
   bulk: BulkService;
   bundle: BundleService;
+  history: HistoryService;
 }
 
 /** Wires the API's services over one store and one Temporal client; `now` is injectable for tests. */
@@ -25,5 +27,6 @@ export function createServices(store: Store, temporal: { client: Client; taskQue
     purge: new PurgeService(store, catalog, locks, temporal, now),
     bulk: new BulkService(store, temporal, now),
     bundle: new BundleService(store, catalog, resources, relationships, pipelines, temporal, now),
+    history: new HistoryService(store, catalog),
   };
 }

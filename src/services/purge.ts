@@ -1,3 +1,4 @@
+import { currentActor } from '../records/actor';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { SluiceError, notFound } from '../errors';
 import { newTaskId } from '../ids';
@@ -17,7 +18,7 @@ export type CollectionType = PurgeDoc['collectionType'];
 
 /** What a purge request names: a profile's resources or a relationship type's relationships. */
 export interface PurgeRequest {
-  collectionType: CollectionType;
+  collectionType: CollectionType | 'objects';
   collectionKey: string;
 }
 
@@ -26,9 +27,10 @@ export type PurgeTuning = Omit<PurgeWorkflowInput, 'purgeId'>;
 
 function purgeOut(doc: PurgeDoc): Purge {
   return {
-    purgeId: doc._id, taskId: doc._id, status: doc.status, collectionType: doc.collectionType, collectionKey: doc.collectionKey,
-    deletedCount: doc.deletedCount, relationshipsDeletedCount: doc.relationshipsDeletedCount ?? 0, cancelledExecutions: doc.cancelledExecutions,
-    createdAt: doc.createdAt, ...(doc.completedAt ? { completedAt: doc.completedAt } : {}), ...(doc.error ? { error: doc.error } : {}),
+    taskId: doc._id, purgeId: doc._id, collectionType: doc.collectionType, collectionKey: doc.collectionKey, status: doc.status,
+    deletedCount: doc.deletedCount, createdAt: doc.createdAt, updatedAt: doc.updatedAt ?? doc.completedAt ?? doc.createdAt,
+    relationshipsDeletedCount: doc.relationshipsDeletedCount ?? 0, cancelledExecutions: doc.cancelledExecutions,
+    ...(doc.completedAt ? { completedAt: doc.completedAt } : {}), ...(doc.error ? { error: doc.error } : {}),
   };
 }
 
@@ -43,7 +45,7 @@ export class PurgeService {
   ) {}
 
   /** 404 unless the collection is a ROOT profile (resources) or a relationship type (relationships) of the source. */
-  private async checkCollection(source: string, req: PurgeRequest): Promise<void> {
+  private async checkCollection(source: string, req: { collectionType: CollectionType; collectionKey: string }): Promise<void> {
     if (req.collectionType === 'relationships') {
       await this.catalog.getRelationshipDefinition(source, req.collectionKey);
       return;
@@ -56,7 +58,7 @@ export class PurgeService {
    * A purge still running on the same collection blocks a new one (409): two would race for the same
    * records. One whose workflow is gone (the API died before starting it) is closed as FAILURE instead.
    */
-  private async refuseIfRunning(source: string, req: PurgeRequest): Promise<void> {
+  private async refuseIfRunning(source: string, req: { collectionType: CollectionType; collectionKey: string }): Promise<void> {
     const running = await this.store.purges.findOne({ source, collectionType: req.collectionType, collectionKey: req.collectionKey, status: 'PENDING' }, { projection: { _id: 1 } });
     if (!running) return;
     let state: string | undefined;
@@ -77,20 +79,24 @@ export class PurgeService {
   }
 
   /** Records the purge, its task and its receipt, then starts its workflow: 202 ACCEPTED. */
-  async start(source: string, req: PurgeRequest, tuning: PurgeTuning = {}): Promise<{ taskId: string; purgeId: string; status: 'ACCEPTED' }> {
+  async start(source: string, request: PurgeRequest, tuning: PurgeTuning = {}): Promise<{ taskId: string; status: 'ACCEPTED'; purgeOperation: Purge }> {
+    if (request.collectionType === 'objects') throw new SluiceError('UNIMPLEMENTED', 'collectionType "objects" (binary objects) is not part of Sluice; purge "resources" or "relationships"');
+    const req = { collectionType: request.collectionType, collectionKey: request.collectionKey };
     await this.checkCollection(source, req);
     const targetType: TargetType = req.collectionType === 'resources' ? 'RESOURCE' : 'RELATIONSHIP';
     const purgeId = newTaskId('PURGE');
+    let created: PurgeDoc | undefined;
     // Checking for a running purge and starting this one happen under one lock, so two requests cannot both start.
     await this.locks.run(`purge:${source}:${targetType}:${req.collectionKey}`, async () => {
       await this.refuseIfRunning(source, req);
       const at = this.now().toISOString();
-      await this.store.purges.insertOne({
+      created = {
         _id: purgeId, source, collectionType: req.collectionType, collectionKey: req.collectionKey, status: 'PENDING',
         deletedCount: 0, ...(req.collectionType === 'resources' ? { relationshipsDeletedCount: 0 } : {}), cancelledExecutions: 0,
-        createdAt: at, progress: { stage: 0, batch: 0 },
-      });
-      await this.store.tasks.insertOne({ _id: purgeId, source, kind: 'PURGE', operationCount: 1, createdAt: at });
+        createdAt: at, updatedAt: at, userInfo: currentActor(), progress: { stage: 0, batch: 0 },
+      };
+      await this.store.purges.insertOne({ ...created });
+      await this.store.tasks.insertOne({ _id: purgeId, source, kind: 'PURGE', operationCount: 1, userInfo: currentActor(), createdAt: at });
       await this.store.receipts.insertOne({
         _id: `${purgeId}:0`, taskId: purgeId, seq: 0, source, action: 'DELETE', targetType, type: req.collectionKey, id: req.collectionKey,
         status: 'PENDING', receivedAt: at,
@@ -114,7 +120,8 @@ export class PurgeService {
         throw new SluiceError('INTERNAL', message);
       }
     });
-    return { taskId: purgeId, purgeId, status: 'ACCEPTED' };
+    if (!created) throw new SluiceError('INTERNAL', 'the purge was not recorded');
+    return { taskId: purgeId, status: 'ACCEPTED', purgeOperation: purgeOut(created) };
   }
 
   /** One purge of a source; 404 when absent (or another source's). */

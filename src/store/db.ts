@@ -1,5 +1,8 @@
 import { MongoClient, type Collection, type Db, type Filter } from 'mongodb';
 import type {
+  ConceptDoc,
+  HistoryDoc,
+  VocabularyDoc,
   ApiKeyDoc, BulkChunkDoc, BundleDoc, ChunkProgressDoc, ExecutionDoc, LockDoc, PipelineDoc, ProfileDoc, PurgeDoc, ReceiptDoc,
   RelationshipDefinitionDoc, RelationshipDoc, ResourceDoc, SourceDoc, TaskDoc,
 } from './documents';
@@ -28,6 +31,11 @@ export interface Store {
   bulkProgress: Collection<ChunkProgressDoc>;
   /** Locks of synchronous record writers (src/store/record-lock.ts). */
   recordLocks: Collection<LockDoc>;
+  /** Every applied operation of every record (version history), written by the record's writer. */
+  history: Collection<HistoryDoc>;
+  /** The terminology module: vocabularies and their concepts, for profile `binding`s. */
+  vocabularies: Collection<VocabularyDoc>;
+  concepts: Collection<ConceptDoc>;
   /** Inserts of the write paths (single writes, hand-offs to pipelines, record locks), group-committed (see InsertBatcher). */
   inserts: {
     resources: InsertBatcher<ResourceDoc>;
@@ -36,6 +44,7 @@ export interface Store {
     receipts: InsertBatcher<ReceiptDoc>;
     executions: InsertBatcher<ExecutionDoc>;
     recordLocks: InsertBatcher<LockDoc>;
+    history: InsertBatcher<HistoryDoc>;
   };
   close(): Promise<void>;
 }
@@ -55,6 +64,7 @@ export async function connectStore(uri: string, dbName: string): Promise<Store> 
       receipts: new InsertBatcher(db.collection<ReceiptDoc>('receipts')),
       executions: new InsertBatcher(db.collection<ExecutionDoc>('executions')),
       recordLocks: new InsertBatcher(db.collection<LockDoc>('record_locks')),
+      history: new InsertBatcher(db.collection<HistoryDoc>('history')),
     },
     sources: db.collection('sources'),
     profiles: db.collection('profiles'),
@@ -71,6 +81,9 @@ export async function connectStore(uri: string, dbName: string): Promise<Store> 
     bulkChunks: db.collection('bulk_chunks'),
     bulkProgress: db.collection('bulk_progress'),
     recordLocks: db.collection('record_locks'),
+    history: db.collection('history'),
+    vocabularies: db.collection('vocabularies'),
+    concepts: db.collection('concepts'),
     close: () => client.close(),
   };
 }
@@ -91,6 +104,8 @@ export async function ensureIndexes(store: Store): Promise<void> {
     store.executions.createIndex({ recordKey: 1, status: 1 }),
     store.executions.createIndex({ source: 1, status: 1, _id: 1 }),
     store.executions.createIndex({ opKey: 1 }),
+    store.history.createIndex({ record: 1, timestamp: 1, operationId: 1 }),
+    store.concepts.createIndex({ vocabularyKey: 1, code: 1 }),
   ]);
 }
 

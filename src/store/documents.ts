@@ -52,13 +52,38 @@ export interface DefinitionDoc {
 }
 
 export type ProfileDoc = DefinitionDoc;
+
+/** A vocabulary of the terminology module (docs: explanation/vocabularies); `version` is bumped by every concept change. */
+export interface VocabularyDoc {
+  _id: string;
+  key: string;
+  title: string;
+  description?: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A concept of a vocabulary (docs: explanation/concepts); `_id` is `{vocabularyKey}/{code}`. */
+export interface ConceptDoc {
+  _id: string;
+  vocabularyKey: string;
+  code: string;
+  definition?: string;
+  designation?: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
 export type RelationshipDefinitionDoc = DefinitionDoc;
 
 export interface PipelineDoc {
   _id: string;
   source: string;
   collectionKey: string;
+  /** The version: 1, 2, ... (`{collectionKey}.{revision}` is the pipeline definition id). */
   revision: number;
+  /** A generated id per revision (the docs' `revisionId`); absent on revisions written before it existed. */
+  revisionId?: string;
   steps: unknown[];
   createdAt: string;
 }
@@ -73,6 +98,8 @@ export interface ResourceDoc {
   meta: RecordMeta;
   /** Id of the operation (task or execution) that wrote this version: a retried write finds its own. */
   lastWrite?: string;
+  /** When that operation wrote it (its history item's time). */
+  lastWriteAt?: string;
   /** Id of the bulk operation whose batched CREATE inserted the record (kept by later writes): a retried chunk finds its own. */
   createdBy?: string;
 }
@@ -87,6 +114,8 @@ export interface RelationshipDoc {
   data: Record<string, unknown>;
   meta: RecordMeta;
   lastWrite?: string;
+  /** When that operation wrote it (its history item's time). */
+  lastWriteAt?: string;
 }
 
 export interface ApiKeyDoc {
@@ -114,6 +143,8 @@ export interface TaskDoc {
   operationCount: number;
   /** Bulk tasks: what the operations target. */
   targetType?: TargetType;
+  /** Who sent the request (history `userInfo`). */
+  userInfo?: { id: string; email?: string };
   /** Bulk tasks: the position of each staged chunk's first operation (one entry per chunk). */
   chunkStarts?: number[];
   /** Bulk tasks: each processed chunk's final counts and how many operations it handed to pipelines. */
@@ -196,6 +227,8 @@ export interface ExecutionDoc {
    * execution's write and the receipt's finds the execution ended and brings the receipt in line.
    */
   receiptPatch?: ReceiptPatch;
+  /** Who asked for the operation (history `userInfo`); absent on executions made before it was recorded. */
+  userInfo?: { id: string; email?: string };
   createdAt: string;
   updatedAt: string;
 }
@@ -211,11 +244,36 @@ export interface PurgeDoc {
   relationshipsDeletedCount?: number;
   cancelledExecutions: number;
   createdAt: string;
+  /** The last change: a batch deleted or the end. */
+  updatedAt?: string;
+  /** Who asked for the purge (history `userInfo` of the records it deletes). */
+  userInfo?: { id: string; email?: string };
   completedAt?: string;
   error?: { message: string };
   /** The stage and batch to run next; `claim` is the batch in flight, so a retry neither loses nor recounts it. */
   progress: { stage: number; batch: number; cursor?: string };
   claim?: { stage: number; batch: number; ids: string[] };
+}
+
+/**
+ * One applied operation of a record (the docs' version history item): who, when, which task and operation, and the
+ * record as written (packed; as it was, for a DELETE). `_id` is `{r|l}/{source}/{type}/{id}/{write key}`, the
+ * write key being the payload of the operation id (the same on every attempt of the write).
+ */
+export interface HistoryDoc {
+  _id: string;
+  /** The record's `_id`. */
+  record: string;
+  targetType: TargetType;
+  source: string;
+  type: string;
+  id: string;
+  operationId: string;
+  taskId: string;
+  timestamp: string;
+  action: Action;
+  userInfo: { id: string; email?: string };
+  payload: Binary;
 }
 
 /** A chunk of a bulk's staged operations, packed (see packJson): ids of generated records are fixed in it. */
@@ -276,6 +334,8 @@ export interface BundleDoc {
   /** The write decided: its time, and each record's `versionId` (by seq) when it was decided. */
   intent?: { at: string; expected: (string | null)[] };
   reason?: string;
+  /** Who sent the bundle (history `userInfo`). */
+  userInfo?: { id: string; email?: string };
   createdAt: string;
   settledAt?: string;
 }

@@ -1,11 +1,12 @@
-import { deepEqual, evaluatePredicate } from '../predicate';
+import { deepEqual, evaluateOperator } from '../operators';
 import type { Action } from '../domain';
-import type { Predicate } from '../schemas/predicate';
+import type { Operator } from '../schemas/operator';
 import {
   PROPERTY_KEY_PATTERN,
   type ComplexTypeName,
   type ProfileDefinition,
   type PropertyDefinition,
+  type PropertyRule,
 } from '../schemas/profile';
 import { COMPLEX_TYPES } from './complex-types';
 import { BoundedCache } from '../bounded-cache';
@@ -17,7 +18,7 @@ export interface Violation {
   message: string;
 }
 
-/** What is validated: the record's data and contained resources; id, type and meta, when given, are visible to `when`. */
+/** What is validated: the record's data and contained resources (`when` operators read paths relative to data). */
 export interface ValidationInput {
   data: unknown;
   contained?: unknown;
@@ -26,7 +27,7 @@ export interface ValidationInput {
   meta?: unknown;
 }
 
-/** The operation being validated, for `when` predicates; the action defaults to CREATE. */
+/** The operation being validated, for `when` operators; the action defaults to CREATE; `previous` is the stored record. */
 export interface ValidationContext {
   action?: Action;
   previous?: Record<string, unknown>;
@@ -41,21 +42,37 @@ export interface CompiledProfile {
 /** Finds a profile of the same source by key (contained resources name their profile by type). */
 export type ProfileLookup = (profileKey: string) => ProfileDefinition | undefined;
 
+/** The concept codes of a vocabulary (docs: terminology), for `binding`s; undefined when the vocabulary does not exist. */
+export type VocabularyLookup = (vocabularyKey: string) => ReadonlySet<string> | undefined;
+
+const NO_VOCABULARIES: VocabularyLookup = () => undefined;
+/** The lookup of the compilation in progress (compiling is synchronous; see `compilingWith`). */
+let vocabularies: VocabularyLookup = NO_VOCABULARIES;
+
+function compilingWith<T>(concepts: VocabularyLookup, compile: () => T): T {
+  const outer = vocabularies;
+  vocabularies = concepts;
+  try {
+    return compile();
+  } finally {
+    vocabularies = outer;
+  }
+}
+
 /** Resource ids a `reference` may hold (the seeds' id pattern); `@rootId` tokens are replaced before validation. */
 export const REFERENCE_ID_PATTERN = /^[a-zA-Z0-9-][\w-]{1,92}$/;
 
 /** Compiles a profile once into a validator; contained profiles are looked up and compiled on first use. */
-export function compileProfile(profile: ProfileDefinition, lookup: ProfileLookup): CompiledProfile {
-  const checkData = compileObject(profile.properties, 'an object');
-  const checkContained = compileContained(profile, lookup);
+export function compileProfile(profile: ProfileDefinition, lookup: ProfileLookup, concepts: VocabularyLookup = NO_VOCABULARIES): CompiledProfile {
+  const checkData = compilingWith(concepts, () => compileObject(profile.properties, 'an object', ''));
+  const checkContained = compileContained(profile, lookup, concepts);
   return {
     definition: profile,
     validate(input, ctx = {}) {
       const out: Violation[] = [];
       const action = ctx.action ?? 'CREATE';
-      const env = predicateEnv(action, { ...input }, ctx.previous);
       if (input.data === undefined || input.data === null) out.push({ path: 'data', message: 'is required' });
-      else checkData(input.data, 'data', out, env);
+      else checkData(input.data, 'data', out, operatorEnv(action, input.data, dataOf(ctx.previous)), NO_SCOPE);
       checkContained(input.contained, out, action, ctx.previous);
       return out;
     },
@@ -65,51 +82,68 @@ export function compileProfile(profile: ProfileDefinition, lookup: ProfileLookup
 /** A bounded cache of compiled profiles, least recently used dropped first; key on `${source}/${profileKey}@${updatedAt}`. */
 export class ProfileCache extends BoundedCache<CompiledProfile> {}
 
-/** Answers `when` predicates for one record, each predicate evaluated at most once per validation. */
+/** The array items being validated, by array path (`contacts`, `orgs[current].contacts`): what `[current]` names. */
+type Scope = ReadonlyMap<string, number>;
+const NO_SCOPE: Scope = new Map();
+
+/** Answers `when` operators for one record; an operator without `[current]` is evaluated at most once per validation. */
 interface Env {
-  holds(p: Predicate): boolean;
+  holds(op: Operator, scope: Scope): boolean;
 }
 
 /** Checks a present value at `path`, appending violations; true when the value has the declared type. */
-type Check = (value: unknown, path: string, out: Violation[], env: Env) => boolean;
+type Check = (value: unknown, path: string, out: Violation[], env: Env, scope: Scope) => boolean;
 
-function predicateEnv(action: Action, record: Record<string, unknown>, previous: Record<string, unknown> | undefined): Env {
-  const memo = new Map<Predicate, boolean>();
+function dataOf(record: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const data = record?.data;
+  return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
+}
+
+const usesCurrent = new WeakMap<Operator, boolean>();
+
+function operatorEnv(action: Action, data: unknown, previous: Record<string, unknown> | undefined): Env {
+  const memo = new Map<Operator, boolean>();
+  const base = { action, data: (isObject(data) ? data : {}) as Record<string, unknown>, ...(previous ? { previous } : {}) };
   return {
-    holds(p) {
-      let result = memo.get(p);
+    holds(op, scope) {
+      let scoped = usesCurrent.get(op);
+      if (scoped === undefined) {
+        scoped = JSON.stringify(op).includes('[current]');
+        usesCurrent.set(op, scoped);
+      }
+      if (scoped) return evaluateOperator(op, { ...base, current: scope });
+      let result = memo.get(op);
       if (result === undefined) {
-        result = evaluatePredicate(p, previous === undefined ? { action, record } : { action, record, previous });
-        memo.set(p, result);
+        result = evaluateOperator(op, base);
+        memo.set(op, result);
       }
       return result;
     },
   };
 }
 
-function compileProperty(def: PropertyDefinition): Check {
-  const checkType = compileType(def);
-  const checkRules = compileRules(def);
-  if (checkRules === undefined) return checkType;
-  const when = def.rules?.when;
-  return (value, path, out, env) => {
-    if (!checkType(value, path, out, env)) return false;
-    if (when === undefined || env.holds(when)) checkRules(value, path, out);
+function compileProperty(def: PropertyDefinition, at: string): Check {
+  const checkType = withBinding(def, compileType(def, at));
+  const ruled = (def.rules ?? []).map((rule) => ({ check: compileRule(def, rule), when: rule.when })).filter((r): r is { check: Bound; when: Operator | undefined } => r.check !== undefined);
+  if (ruled.length === 0) return checkType;
+  return (value, path, out, env, scope) => {
+    if (!checkType(value, path, out, env, scope)) return false;
+    for (const rule of ruled) {
+      if (rule.when === undefined || env.holds(rule.when, scope)) rule.check(value, path, out);
+    }
     return true;
   };
 }
 
-function compileObject(properties: Readonly<Record<string, PropertyDefinition>>, noun: string): Check {
-  const members = Object.entries(properties).map(([key, def]) => ({
-    key,
-    suffix: childPath('', key),
-    check: compileProperty(def),
-    required: def.rules?.required === true,
-    when: def.rules?.when,
-  }));
+function compileObject(properties: Readonly<Record<string, PropertyDefinition>>, noun: string, base: string): Check {
+  const members = Object.entries(properties).map(([key, def]) => {
+    const at = base === '' ? key : `${base}.${key}`;
+    const requiring = (def.rules ?? []).filter((rule) => rule.required === true).map((rule) => rule.when);
+    return { key, suffix: childPath('', key), check: compileProperty(def, at), requiring };
+  });
   const declared = new Set(Object.keys(properties));
   const unknown = declared.size === 0 ? 'unknown property: none are declared here' : `unknown property (allowed: ${listOf([...declared])})`;
-  return (value, path, out, env) => {
+  return (value, path, out, env, scope) => {
     if (!isObject(value)) {
       out.push({ path, message: `must be ${noun} (got ${kindOf(value)})` });
       return false;
@@ -120,24 +154,25 @@ function compileObject(properties: Readonly<Record<string, PropertyDefinition>>,
     for (const member of members) {
       const child = Object.hasOwn(value, member.key) ? value[member.key] : undefined;
       if (child === undefined || child === null) {
-        if (member.required && (member.when === undefined || env.holds(member.when))) {
+        if (member.requiring.some((when) => when === undefined || env.holds(when, scope))) {
           out.push({ path: path + member.suffix, message: 'is required' });
         }
       } else {
-        member.check(child, path + member.suffix, out, env);
+        member.check(child, path + member.suffix, out, env, scope);
       }
     }
     return true;
   };
 }
 
-function compileType(def: PropertyDefinition): Check {
+function compileType(def: PropertyDefinition, at: string): Check {
   switch (def.type) {
-    case 'string':
-    case 'markdown':
-      return stringCheck('a string', () => undefined);
     case 'symbol':
-      return stringCheck('a symbol', (s) => (/\s/u.test(s) ? 'must be a symbol: a string without whitespace' : undefined));
+      return stringCheck('a symbol (a string)', () => undefined);
+    case 'markdown':
+      return stringCheck('a markdown string', () => undefined);
+    case 'xhtml':
+      return stringCheck('an xhtml string', () => undefined);
     case 'code':
       return codeCheck(def.vocabulary);
     case 'uri':
@@ -165,9 +200,9 @@ function compileType(def: PropertyDefinition): Check {
     case 'time':
       return stringCheck('a time', timeProblem);
     case 'object':
-      return compileObject(def.properties ?? {}, 'an object');
+      return compileObject(def.properties ?? {}, 'an object', at);
     case 'array':
-      return compileArray(def.items);
+      return compileArray(def.items, at);
     case 'reference': {
       const target = def.profile === undefined ? '' : ` of profile "${def.profile}"`;
       const message = `must be a resource id${target} (2 to 93 letters, digits, "_" or "-", not starting with "_")`;
@@ -178,14 +213,30 @@ function compileType(def: PropertyDefinition): Check {
   }
 }
 
-function compileArray(items: PropertyDefinition | undefined): Check {
-  const checkItem = items === undefined ? undefined : compileProperty(items);
-  return (value, path, out, env) => {
+/** A `required` binding: the code (a coding's `code`) must be a concept of the vocabulary; `preferred` checks nothing. */
+function withBinding(def: PropertyDefinition, check: Check): Check {
+  const binding = def.binding?.vocabulary;
+  if (binding === undefined || binding.strength !== 'required') return check;
+  const codes = vocabularies(binding.key);
+  const message = codes === undefined ? `vocabulary '${binding.key}' does not exist` : `must be a concept code of vocabulary '${binding.key}'`;
+  return (value, path, out, env, scope) => {
+    if (!check(value, path, out, env, scope)) return false;
+    const code = def.type === 'coding' ? (value as Record<string, unknown>).code : value;
+    if (code === undefined && def.type === 'coding') return true;
+    if (typeof code !== 'string' || !codes?.has(code)) out.push({ path: def.type === 'coding' ? `${path}.code` : path, message });
+    return true;
+  };
+}
+
+function compileArray(items: PropertyDefinition | undefined, at: string): Check {
+  const itemsAt = `${at}[current]`;
+  const checkItem = items === undefined ? undefined : compileProperty(items, itemsAt);
+  return (value, path, out, env, scope) => {
     if (!Array.isArray(value)) {
       out.push({ path, message: `must be an array (got ${kindOf(value)})` });
       return false;
     }
-    if (checkItem) value.forEach((item: unknown, i) => checkItem(item, `${path}[${i}]`, out, env));
+    if (checkItem) value.forEach((item: unknown, i) => checkItem(item, `${path}[${i}]`, out, env, new Map(scope).set(at, i)));
     return true;
   };
 }
@@ -195,6 +246,8 @@ function codeCheck(vocabulary: string[] | undefined): Check {
   const notAllowed = `must be one of ${listOf((vocabulary ?? []).map((c) => JSON.stringify(c)))}`;
   return stringCheck('a code', (s) => {
     if (s.length === 0 || s.trim() !== s) return 'must be a code: non-empty, without leading or trailing whitespace';
+    // Docs (data-types): "no whitespace other than single spaces in the contents".
+    if (/[^\S ]| {2}/.test(s)) return 'must be a code: no whitespace other than single spaces';
     return allowed !== undefined && !allowed.has(s) ? notAllowed : undefined;
   });
 }
@@ -221,13 +274,13 @@ function complexCheck(name: ComplexTypeName): Check {
   let check = complexChecks.get(name);
   if (check === undefined) {
     const complex = COMPLEX_TYPES[name];
-    const checkFields = compileObject(complex.properties, `${/^[AEIOU]/.test(complex.label) ? 'an' : 'a'} ${complex.label} object`);
+    const checkFields = compileObject(complex.properties, `${/^[AEIOU]/.test(complex.label) ? 'an' : 'a'} ${complex.label} object`, '');
     const ordered = complex.ordered;
     check =
       ordered === undefined
         ? checkFields
-        : (value, path, out, env) => {
-            if (!checkFields(value, path, out, env)) return false;
+        : (value, path, out, env, scope) => {
+            if (!checkFields(value, path, out, env, scope)) return false;
             const record = value as Record<string, unknown>;
             const first = boundsOf(record[ordered.first]);
             const second = boundsOf(record[ordered.second]);
@@ -243,13 +296,11 @@ function complexCheck(name: ComplexTypeName): Check {
 
 type Bound = (value: unknown, path: string, out: Violation[]) => void;
 
-function compileRules(def: PropertyDefinition): Bound | undefined {
-  const rules = def.rules;
-  if (rules === undefined) return undefined;
+function compileRule(def: PropertyDefinition, rule: PropertyRule): Bound | undefined {
   const checks: Bound[] = [];
   const measure = measureOf(def);
   if (measure !== undefined) {
-    const { min, max } = rules;
+    const { min, max } = rule;
     if (min !== undefined) {
       checks.push((value, path, out) => {
         const size = measure.size(value);
@@ -263,16 +314,16 @@ function compileRules(def: PropertyDefinition): Bound | undefined {
       });
     }
   }
-  if (rules.enum !== undefined) {
-    const options = rules.enum;
+  if (rule.enum !== undefined) {
+    const options = rule.enum;
     const message = `must be one of ${listOf(options.map((o) => JSON.stringify(o)))}`;
     checks.push((value, path, out) => {
       if (!options.some((option) => deepEqual(value, option))) out.push({ path, message });
     });
   }
-  if (rules.pattern !== undefined) {
-    const regex = new RegExp(rules.pattern, 'u');
-    const message = `must match the pattern ${rules.pattern}`;
+  if (rule.pattern !== undefined) {
+    const regex = new RegExp(rule.pattern, 'u');
+    const message = `must match the pattern ${rule.pattern}`;
     checks.push((value, path, out) => {
       if (typeof value === 'string' && !regex.test(value)) out.push({ path, message });
     });
@@ -302,12 +353,12 @@ function measureOf(def: PropertyDefinition): Measure | undefined {
         tooSmall: (limit) => `must have at least ${limit} item${limit === 1 ? '' : 's'}`,
         tooLarge: (limit) => `must have at most ${limit} item${limit === 1 ? '' : 's'}`,
       };
-    case 'string':
     case 'symbol':
     case 'code':
     case 'markdown':
     case 'uri':
     case 'url':
+    case 'xhtml':
       return {
         size: (v) => (typeof v === 'string' ? codePoints(v) : undefined),
         tooSmall: (limit) => `must be at least ${limit} character${limit === 1 ? '' : 's'} long`,
@@ -327,7 +378,7 @@ const CONTAINED_ITEM_KEYS = new Set(['id', 'type', 'data']);
 
 type ContainedCheck = (contained: unknown, out: Violation[], action: Action, previous: Record<string, unknown> | undefined) => void;
 
-function compileContained(profile: ProfileDefinition, lookup: ProfileLookup): ContainedCheck {
+function compileContained(profile: ProfileDefinition, lookup: ProfileLookup, concepts: VocabularyLookup): ContainedCheck {
   const declarations = Object.entries(profile.contained ?? {});
   const declared = new Set(declarations.map(([key]) => key));
   const unknownKey =
@@ -340,7 +391,7 @@ function compileContained(profile: ProfileDefinition, lookup: ProfileLookup): Co
     if (definition.type !== 'CONTAINED') return `profile "${type}" is a ROOT profile; only CONTAINED profiles can be contained`;
     const cached = compiled.get(type);
     if (cached !== undefined && cached.definition === definition) return cached.check;
-    const check = compileObject(definition.properties, 'an object');
+    const check = compilingWith(concepts, () => compileObject(definition.properties, 'an object', ''));
     compiled.set(type, { definition, check });
     return check;
   };
@@ -396,7 +447,7 @@ function compileContained(profile: ProfileDefinition, lookup: ProfileLookup): Co
           if (!isObject(data)) out.push({ path: dataPath, message: `must be an object (got ${kindOf(data)})` });
         } else {
           const previousItem = typeof id === 'string' ? previousItems.find((p) => isObject(p) && p.id === id) : undefined;
-          check(data, dataPath, out, predicateEnv(action, item, isObject(previousItem) ? previousItem : undefined));
+          check(data, dataPath, out, operatorEnv(action, data, isObject(previousItem) ? dataOf(previousItem) : undefined), NO_SCOPE);
         }
       });
     }

@@ -15,10 +15,10 @@ const ROLES: Role[] = ['read', 'ingest', 'review', 'admin'];
 beforeAll(async () => {
   api = await startApi({ worker: true });
   expect((await api.request('PUT', '/catalog/v1/sources/other', { body: { type: 'registry' } })).status).toBe(201);
-  expect((await api.request('PUT', '/sources/other/v1/profiles/thing', { body: { type: 'ROOT', properties: { name: { type: 'string' } } } })).status).toBe(201);
+  expect((await api.request('PUT', '/sources/other/v1/profiles/thing', { body: { type: 'ROOT', properties: { name: { type: 'symbol' } } } })).status).toBe(201);
   expect((await api.request('PUT', '/sources/other/v1/resources/thing/t-1', { body: { data: { name: 'other thing' } } })).status).toBe(201);
   // An execution of source other waiting in review: a target for cross-source decisions.
-  expect((await api.request('PUT', '/sources/other/v1/collections/thing/pipeline', { body: { steps: [{ type: 'HUMAN_REVIEW', config: {} }] } })).status).toBe(201);
+  expect((await api.request('PUT', '/sources/other/v1/collections/thing/pipeline', { body: { steps: [{ type: 'HUMAN_REVIEW', humanReview: {} }] } })).status).toBe(201);
   const held = await api.request('PUT', '/sources/other/v1/resources/thing/t-2', { body: { data: { name: 'held thing' } } });
   expect(held.status).toBe(202);
   await waitFor(async () => (await api.store.executions.findOne({ source: 'other' }))?.status, (st) => st === 'IN_REVIEW', 20_000, 'other execution in review');
@@ -28,6 +28,11 @@ beforeAll(async () => {
   keys.other = await api.key(['admin', 'ingest', 'review', 'read'], ['other']);
 });
 afterAll(async () => {
+  // End the held execution of source other: its record workflow's id (fixed, t-2) would outlive this database on a
+  // shared Temporal and hold the next run's write of t-2.
+  const held = await api.store.executions.findOne({ source: 'other', status: 'IN_REVIEW' });
+  if (held) await api.request('POST', `/sources/other/v1/pipelines/executions/${held._id}/decision`, { body: { action: 'REJECT' } });
+  await waitFor(async () => api.store.executions.countDocuments({ source: 'other', status: 'IN_REVIEW' }), (n) => n === 0, 20_000, 'the held execution of other to end');
   await api.close();
 });
 

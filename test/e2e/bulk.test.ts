@@ -29,7 +29,10 @@ async function allReceipts(taskId: string, perPage = 1000, via: TestApi = api): 
 }
 
 test('mixed actions run in order and independently; an invalid operation is a FAILURE receipt', async () => {
-  await api.request('PUT', `${S}/resources/provider/b-existing`, { body: { data: { name: 'Existing' } } });
+  const single = await api.request('PUT', `${S}/resources/provider/b-existing`, { body: { data: { name: 'Existing' } } });
+  // The task of a single write is no bulk: the bulk aliases answer 404 for it, the task API reads it.
+  expectError(await api.request('GET', `${S}/resources/bulk/${single.body.taskId}`), 404, 'NOT_FOUND');
+  expect((await api.request('GET', `${S}/tasks/${single.body.taskId}`)).status).toBe(200);
   await api.request('PUT', `${S}/resources/provider/b-gone`, { body: { data: { name: 'Gone' } } });
   const res = await api.request('POST', `${S}/resources/bulk`, {
     body: {
@@ -39,7 +42,7 @@ test('mixed actions run in order and independently; an invalid operation is a FA
         { action: 'CREATE', create: { id: 'b-bad', type: 'provider', data: { practiceNumber: 'x' } } },
         { action: 'CREATE', create: { id: 'b-existing', type: 'provider', data: { name: 'Again' } } },
         { action: 'UPSERT', upsert: { id: 'b-existing', type: 'provider', data: { name: 'Upserted' } } },
-        { action: 'UPDATE', update: { id: 'b-1', type: 'provider', patch: [{ op: 'add', path: '/data/practiceNumber', value: 7 }] } },
+        { action: 'UPDATE', update: { id: 'b-1', type: 'provider', patch: [{ op: 'add', path: '/practiceNumber', value: 7 }] } },
         { action: 'DELETE', delete: { id: 'b-gone', type: 'provider' } },
         { action: 'DELETE', delete: { id: 'b-never', type: 'provider' } },
         { action: 'EXPLODE', explode: {} },
@@ -67,10 +70,26 @@ test('mixed actions run in order and independently; an invalid operation is a FA
   expect((await api.request('GET', `${S}/resources/provider/b-bad`)).status).toBe(404);
   const alias = await api.request('GET', `${S}/resources/bulk/${res.body.taskId}`);
   expect(alias.body).toEqual(expect.objectContaining({ taskId: res.body.taskId, bulkId: res.body.taskId, status: 'FAILURE' }));
+  // Boolean query parameters take any case (the docs write `withReceipts=True`) and 1/0.
+  for (const flag of ['True', 'TRUE', '1']) {
+    const withReceipts = await api.request('GET', `${S}/resources/bulk/${res.body.taskId}?withReceipts=${flag}`);
+    expect(withReceipts.status).toBe(200);
+    expect(withReceipts.body.receipts).toHaveLength(10);
+  }
+  for (const flag of ['False', '0']) {
+    const without = await api.request('GET', `${S}/tasks/${res.body.taskId}?withReceipts=${flag}`);
+    expect(without.status).toBe(200);
+    expect(without.body).not.toHaveProperty('receipts');
+  }
+  expectError(await api.request('GET', `${S}/tasks/${res.body.taskId}?withReceipts=yes`), 400, 'INVALID_ARGUMENT');
+  // A resource bulk is no relationship bulk.
+  expectError(await api.request('GET', `${S}/relationships/bulk/${res.body.taskId}`), 404, 'NOT_FOUND');
 });
 
 test('two operations on one record: the later supersedes the earlier, also across a pipeline', async () => {
-  await api.request('PUT', `${S}/collections/clinic/pipeline`, { body: { steps: [{ type: 'HUMAN_REVIEW', trigger: { type: 'OPERATOR', operator: { property: 'data.name', matches: '^Review' } }, config: {} }] } });
+  // `eq` with a wildcard (case-insensitive) stands for the old regex predicate `matches: '^Review'`.
+  const pipeline = await api.request('PUT', `${S}/collections/clinic/pipeline`, { body: { steps: [{ type: 'HUMAN_REVIEW', trigger: { type: 'OPERATOR', operator: { eq: { name: 'Review*' } } }, humanReview: {} }] } });
+  expect(pipeline.status).toBe(201);
   const res = await api.request('POST', `${S}/resources/bulk`, {
     body: {
       operations: [
@@ -119,7 +138,7 @@ test('relationship bulk: creates, a missing end is a FAILURE receipt, deletes', 
       operations: [
         { action: 'CREATE', create: { type: 'provider-office', from: { id: 'rb-p' }, to: { id: 'rb-o' }, data: { role: 'owner' } } },
         { action: 'CREATE', create: { type: 'provider-office', from: { id: 'rb-p' }, to: { id: 'nowhere' } } },
-        { action: 'UPDATE', update: { type: 'provider-office', id: 'rb-p.rb-o', patch: [{ op: 'replace', path: '/data/role', value: 'locum' }] } },
+        { action: 'UPDATE', update: { type: 'provider-office', id: 'rb-p.rb-o', patch: [{ op: 'replace', path: '/role', value: 'locum' }] } },
       ],
     },
   });
@@ -128,6 +147,15 @@ test('relationship bulk: creates, a missing end is a FAILURE receipt, deletes', 
   const receipts = await allReceipts(res.body.taskId);
   expect(receipts[1]).toEqual(expect.objectContaining({ status: 'FAILURE', targetType: 'RELATIONSHIP', id: 'rb-p.nowhere' }));
   expect((await api.request('GET', `${S}/relationships/provider-office/rb-p.rb-o`)).body.data).toEqual({ role: 'locum' });
+
+  // GET /relationships/bulk/{bulkId}: the task, with its bulkId, like the resource alias.
+  const alias = await api.request('GET', `${S}/relationships/bulk/${res.body.taskId}?withReceipts=True`);
+  expect(alias.status).toBe(200);
+  expect(alias.body).toEqual(expect.objectContaining({ taskId: res.body.taskId, bulkId: res.body.taskId, status: 'FAILURE', counts: task.counts }));
+  expect(alias.body.receipts.map((r: any) => [r.action, r.status])).toEqual([['CREATE', 'SUCCESS'], ['CREATE', 'FAILURE'], ['UPDATE', 'SUCCESS']]);
+  // A relationship bulk is no resource bulk; an unknown bulk is 404 on both.
+  expectError(await api.request('GET', `${S}/resources/bulk/${res.body.taskId}`), 404, 'NOT_FOUND');
+  expectError(await api.request('GET', `${S}/relationships/bulk/bk_nosuchbulk`), 404, 'NOT_FOUND');
 });
 
 test.each([

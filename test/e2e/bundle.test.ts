@@ -3,10 +3,11 @@ import { waitFor } from '../support/wait';
 
 const S = '/sources/demo/v1';
 // Clinics whose name says "Review" are trimmed, then wait for a reviewer; every other write is synchronous.
-const REVIEWED = { type: 'OPERATOR', operator: { property: 'data.name', matches: 'Review' } };
+// `match` (a word of the name, case-insensitive) stands for the old regex predicate `matches: 'Review'`.
+const REVIEWED = { type: 'OPERATOR', operator: { match: { name: { value: 'review', type: 'word' } } } };
 const CLINIC_PIPELINE = [
-  { type: 'NORMALIZER', trigger: REVIEWED, config: { properties: [{ property: 'data.name', trim: true }] } },
-  { type: 'HUMAN_REVIEW', trigger: REVIEWED, config: { instructions: 'Check the clinic' } },
+  { type: 'NORMALIZER', trigger: REVIEWED, normalizer: { properties: [{ property: 'name', trim: true }] } },
+  { type: 'HUMAN_REVIEW', trigger: REVIEWED, humanReview: { instructions: 'Check the clinic' } },
 ];
 
 async function task(api: TestApi, taskId: string): Promise<any> {
@@ -228,10 +229,11 @@ describe('bundles with a real worker', () => {
   });
 
   test('an operation whose pipeline fails drops the bundle: its receipt is a FAILURE, the others are cancelled', async () => {
-    const failing = { type: 'OPERATOR', operator: { property: 'data.name', matches: '^Fail' } };
-    await api.request('PUT', `${S}/collections/provider/pipeline`, {
-      body: { steps: [{ type: 'VALIDATOR', trigger: failing, config: { rules: [{ name: 'number', assert: { property: 'data.practiceNumber', exists: true }, message: 'a practice number is required', onFailure: 'FAIL' }] } }] },
+    const failing = { type: 'OPERATOR', operator: { eq: { name: 'Fail*' } } };
+    const pipeline = await api.request('PUT', `${S}/collections/provider/pipeline`, {
+      body: { steps: [{ type: 'VALIDATOR', trigger: failing, validator: { rules: [{ name: 'number', assert: { eq: { practiceNumber: '*' } }, message: 'a practice number is required', onFailure: 'FAIL' }] } }] },
     });
+    expect(pipeline.status).toBe(201);
     const res = await api.request('POST', `${S}/bundle`, {
       body: {
         resourceOperations: [

@@ -72,15 +72,17 @@ afterAll(async () => {
 test('SIGKILL of the worker mid-pipeline and in review: after a restart every task ends, nothing written twice', async () => {
   await api.request('PUT', `${S}/collections/provider/pipeline`, {
     body: { steps: [
-      { type: 'NORMALIZER', config: { properties: [{ property: 'data.name', trim: true, case: 'upper' }] } },
-      { type: 'SEGMENTER', config: { source: 'data.name', target: 'data.specialities', maxTokens: 1, overlap: 0 } },
-      // The trigger sees the normalized (upper-cased) name.
-      { type: 'HUMAN_REVIEW', trigger: { type: 'OPERATOR', operator: { property: 'data.name', matches: '^REVIEW' } }, config: {} },
+      { type: 'NORMALIZER', normalizer: { properties: [{ property: 'name', trim: true, case: 'upper' }] } },
+      // The passages go next to the input: input `name`, key `specialities` → data.specialities.
+      { type: 'SEGMENTER', segmenter: { inputProperty: 'name', modelId: 'clinia-chunk.1', propertyKey: 'specialities', maxTokens: 1, overlap: 0 } },
+      // The trigger sees the normalized name: `eq` is case-insensitive, so it is the trimming that makes
+      // "  review 5" match "REVIEW*" (a wildcard anchored at the start, like the old regex `^REVIEW`).
+      { type: 'HUMAN_REVIEW', trigger: { type: 'OPERATOR', operator: { eq: { name: 'REVIEW*' } } }, humanReview: {} },
     ] },
   });
   let worker = await startWorker();
   const ids = Array.from({ length: 30 }, (_, i) => `kill-${i}`);
-  const answers = await Promise.all(ids.map((id, i) => api.request('POST', `${S}/resources/provider`, { body: { id, data: { name: i % 5 === 0 ? `review ${i}` : `  name ${i} ` } } })));
+  const answers = await Promise.all(ids.map((id, i) => api.request('POST', `${S}/resources/provider`, { body: { id, data: { name: i % 5 === 0 ? `  review ${i}` : `  name ${i} ` } } })));
   expect(answers.map((a) => a.status)).toEqual(Array(30).fill(202));
   await new Promise((r) => setTimeout(r, 300));
   await kill(worker, 'SIGKILL');

@@ -43,7 +43,7 @@ afterAll(async () => {
 const S = '/sources/demo/v1';
 
 test('a commit that fails after writing is retried and writes once', async () => {
-  await api.request('PUT', `${S}/collections/clinic/pipeline`, { body: { steps: [{ type: 'NORMALIZER', config: { properties: [{ property: 'data.name', trim: true }] } }] } });
+  await api.request('PUT', `${S}/collections/clinic/pipeline`, { body: { steps: [{ type: 'NORMALIZER', normalizer: { properties: [{ property: 'name', trim: true }] } }] } });
   transientFailuresLeft = 2;
   commitCalls = 0;
   const res = await api.request('PUT', `${S}/resources/clinic/fault-1`, { body: { data: { name: ' Retry ' } } });
@@ -59,7 +59,7 @@ test('a commit that fails after writing is retried and writes once', async () =>
 });
 
 test('a commit that dies between the execution\'s write and the receipt\'s: the retry settles the receipt', async () => {
-  await api.request('PUT', `${S}/collections/clinic/pipeline`, { body: { steps: [{ type: 'NORMALIZER', config: { properties: [{ property: 'data.name', trim: true }] } }] } });
+  await api.request('PUT', `${S}/collections/clinic/pipeline`, { body: { steps: [{ type: 'NORMALIZER', normalizer: { properties: [{ property: 'name', trim: true }] } }] } });
   receiptLostLeft = 1;
   commitCalls = 0;
   const res = await api.request('PUT', `${S}/resources/clinic/fault-receipt`, { body: { data: { name: ' Half ' } } });
@@ -76,8 +76,8 @@ test('a DELETE while an UPDATE waits in review cancels it, and the record does n
   await api.request('PUT', `${S}/collections/clinic/pipeline`, { body: { steps: [] } });
   await api.request('PUT', `${S}/resources/clinic/fault-2`, { body: { data: { name: 'Here' } } });
   // The pipeline holds UPDATEs for review; the DELETE supersedes, so the execution is CANCELLED and nothing comes back.
-  await api.request('PUT', `${S}/collections/clinic/pipeline`, { body: { steps: [{ type: 'HUMAN_REVIEW', trigger: { type: 'OPERATOR', operator: { action: { in: ['UPDATE'] } } }, config: {} }] } });
-  const patch = await api.request('PATCH', `${S}/resources/clinic/fault-2`, { body: [{ op: 'replace', path: '/data/name', value: 'Changed' }] });
+  await api.request('PUT', `${S}/collections/clinic/pipeline`, { body: { steps: [{ type: 'HUMAN_REVIEW', trigger: { type: 'OPERATOR', operator: { eq: { '@action': 'UPDATE' } } }, humanReview: {} }] } });
+  const patch = await api.request('PATCH', `${S}/resources/clinic/fault-2`, { body: [{ op: 'replace', path: '/name', value: 'Changed' }] });
   expect(patch.status).toBe(202);
   const receipt = await waitFor(async () => (await api.request('GET', `${S}/tasks/${patch.body.taskId}?withReceipts=true`)).body.receipts[0], (r) => r.pipelineExecution?.status === 'IN_REVIEW', 15_000, 'review');
   expect((await api.request('DELETE', `${S}/resources/clinic/fault-2`)).status).toBe(200);

@@ -58,7 +58,7 @@ const body = (operationId: string): fc.Arbitrary<unknown> => {
 /** A query string: known parameters with wrong values, unknown ones, bad encodings. */
 const query = fc.array(
   fc.tuple(
-    fc.constantFrom('perPage', 'cursor', 'withReceipts', 'withOperationBody', 'status', 'type', 'revision', 'version', 'x', '__proto__'),
+    fc.constantFrom('perPage', 'cursor', 'withReceipts', 'withOperationBody', 'status', 'type', 'version', 'revisionId', 'includes', 'x', '__proto__'),
     fc.oneof(fc.string({ maxLength: 20 }).map(encodeURIComponent), fc.constantFrom('True', '0', '-1', '1e309', '%ZZ', '', '99999999999')),
   ),
   { maxLength: 3 },
@@ -81,7 +81,8 @@ test(`${RUNS} fuzzed requests over the route table: no 5xx, the error body on ev
       pathParamNames(route.path).forEach((name, i) => { path = path.replace(`{${name}}`, segments[i] as string); });
       const res = await sendRaw(api.baseUrl, route.method.toUpperCase(), `${path}${q}`, withKey ? api.adminKey : null, sent?.b);
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      if (res.status >= 500) throw new Error(`${route.method.toUpperCase()} ${path}${q} -> ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+      // 501 UNIMPLEMENTED is a documented answer (a purge of `objects`), not a server failure.
+      if (res.status >= 500 && !(res.status === 501 && res.body?.type === 'UNIMPLEMENTED')) throw new Error(`${route.method.toUpperCase()} ${path}${q} -> ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
       if (res.status >= 400) {
         const ok = res.body && res.body.code === res.status && typeof res.body.type === 'string' && typeof res.body.message === 'string' && Array.isArray(res.body.details);
         if (!ok) throw new Error(`${route.method.toUpperCase()} ${path}${q} -> ${res.status} without the error body: ${JSON.stringify(res.body).slice(0, 200)}`);

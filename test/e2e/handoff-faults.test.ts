@@ -31,8 +31,8 @@ function refusingClient(real: Client): Client {
 let api: TestApi;
 beforeAll(async () => {
   api = await startApi({ worker: true, workerClient: refusingClient });
-  expect((await api.request('PUT', '/sources/demo/v1/profiles/handoff', { body: { type: 'ROOT', properties: { name: { type: 'string' } } } })).status).toBe(201);
-  const steps = [{ type: 'NORMALIZER', config: { properties: [{ property: 'data.name', trim: true }] } }];
+  expect((await api.request('PUT', '/sources/demo/v1/profiles/handoff', { body: { type: 'ROOT', properties: { name: { type: 'symbol' } } } })).status).toBe(201);
+  const steps = [{ type: 'NORMALIZER', normalizer: { properties: [{ property: 'name', trim: true }] } }];
   expect((await api.request('PUT', '/sources/demo/v1/collections/handoff/pipeline', { body: { steps } })).status).toBe(201);
 });
 afterAll(async () => {

@@ -155,7 +155,7 @@ describe('size limits', () => {
   ])('the 1 MB single limit holds for a %s, nothing written', async (_name, method, path) => {
     const before = await counts();
     const specialities = Array.from({ length: 15 }, () => 'z'.repeat(100_000));
-    const body = method === 'PATCH' ? [{ op: 'add', path: '/data/specialities', value: specialities }] : { data: { name: 'Sneaky', specialities } };
+    const body = method === 'PATCH' ? [{ op: 'add', path: '/specialities', value: specialities }] : { data: { name: 'Sneaky', specialities } };
     expectCleanError(await api.request(method, path, { body }), 413, 'CONTENT_TOO_LARGE');
     expect(await counts()).toEqual(before);
   });
@@ -240,8 +240,8 @@ describe('hostile JSON', () => {
 
   const deepArrays = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
   const deepObjects = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
-  const deepItems = (depth: number): string => `${'{"type":"array","items":'.repeat(depth)}{"type":"string"}${'}'.repeat(depth)}`;
-  const deepObjectProps = (depth: number): string => `${'{"type":"object","properties":{"p":'.repeat(depth)}{"type":"string"}${'}}'.repeat(depth)}`;
+  const deepItems = (depth: number): string => `${'{"type":"array","items":'.repeat(depth)}{"type":"symbol"}${'}'.repeat(depth)}`;
+  const deepObjectProps = (depth: number): string => `${'{"type":"object","properties":{"p":'.repeat(depth)}{"type":"symbol"}${'}}'.repeat(depth)}`;
 
   test.each<[string, string, string, string]>([
     ['10,000 levels of arrays in an unknown property', 'POST', `${R}/provider`, `{"data":{"name":"A","x":${deepArrays(10_000)}}}`],
@@ -250,13 +250,15 @@ describe('hostile JSON', () => {
     ['10,000 levels of objects in contained data', 'POST', `${R}/office`, `{"data":{"name":"A"},"contained":{"primaryPaymentMethod":[{"type":"paymentMethod","data":{"value":${deepObjects(10_000)}}}]}}`],
     ['100,000 levels of arrays in data', 'POST', `${R}/provider`, `{"data":{"name":"A","x":${deepArrays(100_000)}}}`],
     ['10,000 levels in an upsert', 'PUT', `${R}/provider/deep-upsert`, `{"data":{"name":"A","x":${deepObjects(10_000)}}}`],
-    ['10,000 levels in a patch value', 'PATCH', `${R}/provider/deep-target`, `[{"op":"add","path":"/data/specialities","value":${deepArrays(10_000)}}]`],
-    ['10,000 levels in a relationship patch value', 'PATCH', `${D}/relationships/provider-office/deep-target.deep-office`, `[{"op":"replace","path":"/data/role","value":${deepArrays(10_000)}}]`],
+    ['10,000 levels in a patch value', 'PATCH', `${R}/provider/deep-target`, `[{"op":"add","path":"/specialities","value":${deepArrays(10_000)}}]`],
+    ['10,000 levels in a relationship patch value', 'PATCH', `${D}/relationships/provider-office/deep-target.deep-office`, `[{"op":"replace","path":"/role","value":${deepArrays(10_000)}}]`],
     ['10,000 levels in a relationship', 'POST', `${D}/relationships/provider-office`, `{"from":{"id":"deep-target"},"to":{"id":"deep-office"},"data":{"role":${deepObjects(10_000)}}}`],
     ['10,000 levels of items in a profile', 'PUT', `${D}/profiles/deep-profile`, `{"type":"ROOT","properties":{"x":${deepItems(10_000)}}}`],
     ['10,000 levels of items in a relationship definition', 'PUT', `${D}/relationship-definitions/deep-rel`, `{"from":{"profileKey":"provider"},"to":{"profileKey":"office"},"properties":{"x":${deepItems(10_000)}}}`],
     ['2,000 levels of object properties in a relationship definition', 'PUT', `${D}/relationship-definitions/deep-rel-2`, `{"from":{"profileKey":"provider"},"to":{"profileKey":"office"},"properties":{"x":${deepObjectProps(2_000)}}}`],
-    ['10,000 levels of not in a pipeline trigger', 'PUT', `${D}/collections/provider/pipeline`, `{"steps":[{"type":"HUMAN_REVIEW","trigger":{"type":"OPERATOR","operator":${'{"not":'.repeat(10_000)}{"action":{"in":["CREATE"]}}${'}'.repeat(10_000)}},"config":{}}]}`],
+    ['10,000 levels of not in a pipeline trigger', 'PUT', `${D}/collections/provider/pipeline`, `{"steps":[{"type":"HUMAN_REVIEW","trigger":{"type":"OPERATOR","operator":${'{"not":'.repeat(10_000)}{"eq":{"@action":"CREATE"}}${'}'.repeat(10_000)}},"humanReview":{}}]}`],
+    ['10,000 levels of and in a validator assert', 'PUT', `${D}/collections/provider/pipeline`, `{"steps":[{"type":"VALIDATOR","validator":{"rules":[{"name":"n","message":"m","onFailure":"FAIL","assert":${'{"and":['.repeat(10_000)}{"eq":{"name":"*"}}${']}'.repeat(10_000)}}]}}]}`],
+    ['10,000 levels of not in a profile rule when', 'PUT', `${D}/profiles/deep-when`, `{"type":"ROOT","properties":{"x":{"type":"symbol","rules":[{"required":true,"when":${'{"not":'.repeat(10_000)}{"eq":{"y":"*"}}${'}'.repeat(10_000)}}]}}}`],
     ['10,000 levels in a key name', 'POST', '/admin/v1/api-keys', `{"name":${deepArrays(10_000)},"roles":["read"],"sources":["demo"]}`],
   ])('%s → 4xx (never 500), nothing written, the server still answers', async (_name, method, path, raw) => {
     const before = await counts();
@@ -289,7 +291,7 @@ describe('hostile JSON', () => {
 
   test('a profile with 30,000 properties (810 KB) → 4xx, nothing written', async () => {
     const properties: Record<string, unknown> = {};
-    for (let i = 0; i < 30_000; i++) properties[`p${i}`] = { type: 'string' };
+    for (let i = 0; i < 30_000; i++) properties[`p${i}`] = { type: 'symbol' };
     const before = await counts();
     const res = await api.request('PUT', `${D}/profiles/very-wide`, { body: { type: 'ROOT', properties } });
     expect(res.status).toBeGreaterThanOrEqual(400);

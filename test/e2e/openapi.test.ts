@@ -104,6 +104,7 @@ describe('GET /openapi.json', () => {
     ['post', `${SRC}/relationships/{type}`], ['get', `${SRC}/relationships/{type}`],
     ['patch', `${SRC}/relationships/{type}/{id}`], ['delete', `${SRC}/relationships/{type}/{id}`], ['get', `${SRC}/relationships/{type}/{id}`],
     ['get', `${SRC}/tasks/{taskId}`],
+    ['get', `${SRC}/resources/bulk/{bulkId}`], ['get', `${SRC}/relationships/bulk/{bulkId}`], ['post', `${SRC}/purge`], ['get', `${SRC}/purge/{purgeId}`],
     ['get', `${SRC}/pipelines/executions`], ['get', `${SRC}/pipelines/executions/{id}`], ['post', `${SRC}/pipelines/executions/{id}/decision`],
     ['post', '/admin/v1/api-keys'], ['get', '/admin/v1/api-keys'], ['delete', '/admin/v1/api-keys/{id}'],
   ])('documents %s %s', (method, path) => {
@@ -150,16 +151,45 @@ describe('GET /openapi.json', () => {
     }
   });
 
-  test('recursive schemas (profile properties, predicates) are named components that refer to themselves', () => {
+  test('recursive schemas (profile properties, operators) are named components that refer to themselves', () => {
     const property = doc.components.schemas.PropertyDefinition;
     expect(property.properties.items).toEqual({ $ref: '#/components/schemas/PropertyDefinition' });
     expect(property.properties.properties.additionalProperties).toEqual({ $ref: '#/components/schemas/PropertyDefinition' });
-    expect(property.properties.rules.properties.when).toEqual({ $ref: '#/components/schemas/Predicate' });
-    const predicate = doc.components.schemas.Predicate;
-    expect(predicate.properties.and.items).toEqual({ $ref: '#/components/schemas/Predicate' });
-    expect(predicate.properties.not).toEqual({ $ref: '#/components/schemas/Predicate' });
+    // `rules` is the documented array of rule objects, each with an optional `when` operator.
+    expect(property.properties.rules.type).toBe('array');
+    expect(property.properties.rules.items.properties.when).toEqual({ $ref: '#/components/schemas/Operator' });
+    expect(doc.components.schemas.Predicate).toBeUndefined();
+    const operator = doc.components.schemas.Operator;
+    expect(operator.properties.and.items).toEqual({ $ref: '#/components/schemas/Operator' });
+    expect(operator.properties.not).toEqual({ $ref: '#/components/schemas/Operator' });
+    expect(Object.keys(operator.properties)).toEqual(expect.arrayContaining(['eq', 'lt', 'gt', 'any', 'all', 'match', 'geoDistance', 'changed']));
     const profile = deref(operation('put', `${SRC}/profiles/{profileKey}`).requestBody.content['application/json'].schema);
     expect(profile.required).toEqual(['type', 'properties']);
+  });
+
+  test('pipeline steps are documented in the {type, <stepKey>} form and answers carry version and revisionId', () => {
+    const step = doc.components.schemas.PipelineStep;
+    const keysByType = Object.fromEntries((step.oneOf as any[]).map((s) => [s.properties.type.enum[0], Object.keys(s.properties).sort()]));
+    expect(keysByType).toEqual({
+      SEGMENTER: ['onlyOnTriggeredPipeline', 'segmenter', 'trigger', 'type'],
+      VECTORIZER: ['onlyOnTriggeredPipeline', 'trigger', 'type', 'vectorizer'],
+      NORMALIZER: ['normalizer', 'onlyOnTriggeredPipeline', 'trigger', 'type'],
+      VALIDATOR: ['onlyOnTriggeredPipeline', 'trigger', 'type', 'validator'],
+      HUMAN_REVIEW: ['humanReview', 'onlyOnTriggeredPipeline', 'trigger', 'type'],
+    });
+    expect(doc.components.schemas.PipelineDefinition.required).toEqual(expect.arrayContaining(['version', 'revisionId']));
+    expect(doc.components.schemas.PipelineDefinition.properties.revision).toBeUndefined();
+    const get = operation('get', `${SRC}/collections/{collectionKey}/pipeline`);
+    expect(get.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name).sort()).toEqual(['revisionId', 'version']);
+    expect(get.responses['400'].description).toContain('OUT_OF_RANGE');
+  });
+
+  test('the purge answer nests purgeOperation; a purge of objects is documented as 501', () => {
+    const accepted = answerSchema('post', `${SRC}/purge`, '202');
+    expect(accepted.required.sort()).toEqual(['purgeOperation', 'status', 'taskId']);
+    expect(accepted.properties.purgeId).toBeUndefined();
+    expect(deref(accepted.properties.purgeOperation).required).toEqual(expect.arrayContaining(['purgeId', 'taskId', 'collectionType', 'collectionKey', 'status', 'deletedCount', 'createdAt', 'updatedAt']));
+    expect(operation('post', `${SRC}/purge`).responses['501'].description).toContain('UNIMPLEMENTED');
   });
 
   test('queries come from the same schemas, with their defaults', () => {
@@ -168,6 +198,8 @@ describe('GET /openapi.json', () => {
     expect(params.find((p: any) => p.name === 'perPage')).toEqual(expect.objectContaining({ required: false, schema: expect.objectContaining({ type: 'integer', default: 100 }) }));
     const list = operation('get', `${SRC}/resources/{type}`).parameters.filter((p: any) => p.in === 'query');
     expect(list.map((p: any) => p.name).sort()).toEqual(['cursor', 'perPage']);
+    const relationship = operation('get', `${SRC}/relationships/{type}/{id}`).parameters.filter((p: any) => p.in === 'query');
+    expect(relationship.map((p: any) => p.name)).toEqual(['includes']);
   });
 
   test('security: X-API-Key (alias X-Clinia-API-Key) everywhere except the operations endpoints', () => {
@@ -191,7 +223,7 @@ describe('GET /openapi.json', () => {
 
   test('real answers match their documented shapes', async () => {
     // A profile of its own, without a pipeline, so the write is PERSISTED whatever the demo catalog holds.
-    const profile = await api.request('PUT', '/sources/demo/v1/profiles/openapi_probe', { body: { type: 'ROOT', properties: { name: { type: 'string' } } } });
+    const profile = await api.request('PUT', '/sources/demo/v1/profiles/openapi_probe', { body: { type: 'ROOT', properties: { name: { type: 'symbol' } } } });
     expect(profile.status).toBe(201);
     expectShape(profile.body, answerSchema('put', `${SRC}/profiles/{profileKey}`, '201'));
     const created = await api.request('POST', '/sources/demo/v1/resources/openapi_probe', { body: { data: { name: 'Doc Umentation' } } });
@@ -211,6 +243,10 @@ describe('GET /openapi.json', () => {
     const missing = await api.request('GET', '/sources/demo/v1/resources/openapi_probe/nope');
     expect(missing.status).toBe(404);
     expectShape(missing.body, answerSchema('get', `${SRC}/resources/{type}/{id}`, '404'));
+
+    const pipeline = await api.request('GET', '/sources/demo/v1/collections/article/pipeline');
+    expect(pipeline.status).toBe(200);
+    expectShape(pipeline.body, answerSchema('get', `${SRC}/collections/{collectionKey}/pipeline`, '200'));
 
     const key = await api.request('POST', '/admin/v1/api-keys', { body: { name: 'docs', roles: ['read'], sources: ['demo'] } });
     expectShape(key.body, answerSchema('post', '/admin/v1/api-keys', '201'));

@@ -13,7 +13,8 @@ afterAll(async () => {
 });
 
 const S = '/sources/demo/v1';
-const REVIEW_IF_NAME_STARTS_WITH_REVIEW = { type: 'OPERATOR', operator: { property: 'data.name', matches: '^Review' } };
+// A wildcard `eq` (case-insensitive) stands for the old regex predicate `matches: '^Review'`.
+const REVIEW_IF_NAME_STARTS_WITH_REVIEW = { type: 'OPERATOR', operator: { eq: { name: 'Review*' } } };
 
 async function setPipeline(collection: string, steps: unknown[]): Promise<string> {
   const res = await api.request('PUT', `${S}/collections/${collection}/pipeline`, { body: { steps } });
@@ -41,8 +42,8 @@ async function waitTask(taskId: string, status: string): Promise<any> {
 describe('review walk-through', () => {
   test('normalize, wait in review, approve: the record is persisted with the augmented data', async () => {
     const pipelineId = await setPipeline('clinic', [
-      { type: 'NORMALIZER', config: { properties: [{ property: 'data.name', trim: true, case: 'title' }] } },
-      { type: 'HUMAN_REVIEW', config: { instructions: 'Check the clinic' } },
+      { type: 'NORMALIZER', normalizer: { properties: [{ property: 'name', trim: true, case: 'title' }] } },
+      { type: 'HUMAN_REVIEW', humanReview: { instructions: 'Check the clinic' } },
     ]);
     const res = await api.request('POST', `${S}/resources/clinic`, { body: { id: 'walk-1', data: { name: '  west   end clinic ' } } });
     expect({ status: res.status, body: res.body }).toEqual({ status: 202, body: expect.anything() });
@@ -83,7 +84,7 @@ describe('review walk-through', () => {
   });
 
   test('REJECT drops the execution, persists nothing, and the receipt is SUCCESS', async () => {
-    await setPipeline('clinic', [{ type: 'HUMAN_REVIEW', config: {} }]);
+    await setPipeline('clinic', [{ type: 'HUMAN_REVIEW', humanReview: {} }]);
     const res = await api.request('PUT', `${S}/resources/clinic/reject-1`, { body: { data: { name: 'Nope' } } });
     expect(res.status).toBe(202);
     const exec = await executionOf(res.body.taskId);
@@ -98,7 +99,7 @@ describe('review walk-through', () => {
   });
 
   test('a malformed decision signal is recorded and ignored; a CLI-style minimal signal approves', async () => {
-    await setPipeline('clinic', [{ type: 'HUMAN_REVIEW', config: {} }]);
+    await setPipeline('clinic', [{ type: 'HUMAN_REVIEW', humanReview: {} }]);
     const res = await api.request('POST', `${S}/resources/clinic`, { body: { id: 'signal-1', data: { name: 'Signal' } } });
     const exec = await executionOf(res.body.taskId);
     await waitStatus(exec.id, 'IN_REVIEW');
@@ -116,7 +117,7 @@ describe('review walk-through', () => {
   });
 
   test('a review timeout applies onTimeout', async () => {
-    await setPipeline('clinic', [{ type: 'HUMAN_REVIEW', config: { timeout: '1s', onTimeout: 'APPROVE' } }]);
+    await setPipeline('clinic', [{ type: 'HUMAN_REVIEW', humanReview: { timeout: '1s', onTimeout: 'APPROVE' } }]);
     const res = await api.request('PUT', `${S}/resources/clinic/timeout-1`, { body: { data: { name: 'Timed' } } });
     expect(res.status).toBe(202);
     const t = await waitTask(res.body.taskId, 'SUCCESS');
@@ -129,9 +130,9 @@ describe('review walk-through', () => {
 describe('validation inside pipelines', () => {
   test('a VALIDATOR FAIL rule ends the execution in ERROR with the receipt FAILURE; WARN goes on', async () => {
     await setPipeline('provider', [
-      { type: 'VALIDATOR', config: { rules: [
-        { name: 'has-practice-number', assert: { property: 'data.practiceNumber', exists: true }, message: 'practiceNumber is required here', onFailure: 'FAIL' },
-        { name: 'has-email', assert: { property: 'data.email', exists: true }, message: 'email is missing', onFailure: 'WARN' },
+      { type: 'VALIDATOR', validator: { rules: [
+        { name: 'has-practice-number', assert: { eq: { practiceNumber: '*' } }, message: 'practiceNumber is required here', onFailure: 'FAIL' },
+        { name: 'has-email', assert: { eq: { email: '*' } }, message: 'email is missing', onFailure: 'WARN' },
       ] } },
     ]);
     const bad = await api.request('PUT', `${S}/resources/provider/val-1`, { body: { data: { name: 'No number' } } });
@@ -148,8 +149,8 @@ describe('validation inside pipelines', () => {
   });
 
   test('profile validation after the last step: an augmenter that breaks the profile ends in ERROR', async () => {
-    // SEGMENTER writes an array of strings into `name`, which the profile says is a string.
-    await setPipeline('clinic', [{ type: 'SEGMENTER', config: { source: 'data.description', target: 'data.name', maxTokens: 2, overlap: 0 } }]);
+    // SEGMENTER writes an array of strings into `name` (next to its input `description`), which the profile says is a symbol.
+    await setPipeline('clinic', [{ type: 'SEGMENTER', segmenter: { inputProperty: 'description', modelId: 'clinia-chunk.1', propertyKey: 'name', maxTokens: 2, overlap: 0 } }]);
     const res = await api.request('PUT', `${S}/resources/clinic/final-1`, { body: { data: { name: 'Fine', description: 'one two three four' } } });
     expect(res.status).toBe(202);
     const t = await waitTask(res.body.taskId, 'FAILURE');
@@ -160,10 +161,83 @@ describe('validation inside pipelines', () => {
   });
 
   test('no step triggered: the write stays synchronous (PERSISTED) even with a pipeline defined', async () => {
-    await setPipeline('clinic', [{ type: 'HUMAN_REVIEW', trigger: REVIEW_IF_NAME_STARTS_WITH_REVIEW, config: {} }]);
+    await setPipeline('clinic', [{ type: 'HUMAN_REVIEW', trigger: REVIEW_IF_NAME_STARTS_WITH_REVIEW, humanReview: {} }]);
     const res = await api.request('PUT', `${S}/resources/clinic/sync-1`, { body: { data: { name: 'Plain' } } });
     expect(res.status).toBe(201);
     expect(res.body.status).toBe('PERSISTED');
+  });
+});
+
+describe('operators in triggers (the documented language, paths relative to data)', () => {
+  /** Sets a HUMAN_REVIEW step with `operator` as its trigger; a write then answers 202 when it holds, 201/200 when not. */
+  async function reviewWhen(collection: string, operator: unknown): Promise<void> {
+    await setPipeline(collection, [{ type: 'HUMAN_REVIEW', trigger: { type: 'OPERATOR', operator }, humanReview: {} }]);
+  }
+  /**
+   * PUTs a record and answers its status; a held one (202) is rejected once in review, so no execution (and no
+   * record workflow, whose id outlives the test's database on a shared Temporal) is left running.
+   */
+  async function put(path: string, data: unknown): Promise<number> {
+    const res = await api.request('PUT', `${S}/resources/${path}`, { body: { data } });
+    if (res.status === 202) {
+      const exec = await executionOf(res.body.taskId);
+      await waitStatus(exec.id, 'IN_REVIEW');
+      expect((await api.request('POST', `${S}/pipelines/executions/${exec.id}/decision`, { body: { action: 'REJECT' } })).status).toBe(202);
+      await waitTask(res.body.taskId, 'SUCCESS');
+    }
+    return res.status;
+  }
+
+  test('gt is greater OR EQUAL (documented): 100 holds for {gt: 100}, 99 does not', async () => {
+    await reviewWhen('provider', { gt: { practiceNumber: 100 } });
+    expect(await put('provider/op-gt-1', { name: 'A', practiceNumber: 100 })).toBe(202);
+    expect(await put('provider/op-gt-2', { name: 'B', practiceNumber: 99 })).toBe(201);
+    // A strict "greater than" is written with and/not.
+    await reviewWhen('provider', { and: [{ gt: { practiceNumber: 100 } }, { not: { eq: { practiceNumber: 100 } } }] });
+    expect(await put('provider/op-gt-3', { name: 'C', practiceNumber: 100 })).toBe(201);
+    expect(await put('provider/op-gt-4', { name: 'D', practiceNumber: 101 })).toBe(202);
+    await setPipeline('provider', []);
+  });
+
+  test('a path through an array reaches every item: telecom.system tests each contact point', async () => {
+    await reviewWhen('provider', { eq: { 'telecom.system': 'email' } });
+    expect(await put('provider/op-arr-1', { name: 'A', telecom: [{ system: 'phone', value: '514-398-4455' }, { system: 'email', value: 'a@example.org' }] })).toBe(202);
+    expect(await put('provider/op-arr-2', { name: 'B', telecom: [{ system: 'phone', value: '514-398-4455' }] })).toBe(201);
+    // "has a value" and "has no value"
+    await reviewWhen('provider', { not: { eq: { telecom: '*' } } });
+    expect(await put('provider/op-arr-3', { name: 'C' })).toBe(202);
+    expect(await put('provider/op-arr-4', { name: 'D', telecom: [{ system: 'fax', value: '1' }] })).toBe(201);
+    await setPipeline('provider', []);
+  });
+
+  test('any, match and geoDistance (a geopoint is {latitude, longitude})', async () => {
+    await reviewWhen('office', { or: [
+      { any: { name: ['Head office', 'Annex'] } },
+      { match: { note: { value: 'cardiac care', type: 'phrase' } } },
+      { geoDistance: { location: { radius: 20_000, coordinates: { latitude: 45.5, longitude: -73.6 } } } },
+    ] });
+    expect(await put('office/op-any', { name: 'ANNEX' })).toBe(202);
+    expect(await put('office/op-match', { name: 'M', note: 'We offer Cardiac Care daily' })).toBe(202);
+    expect(await put('office/op-match-no', { name: 'N', note: 'care for cardiac patients' })).toBe(201);
+    expect(await put('office/op-near', { name: 'Near', location: { latitude: 45.52, longitude: -73.57 } })).toBe(202);
+    expect(await put('office/op-far', { name: 'Far', location: { latitude: 43.65, longitude: -79.38 } })).toBe(201);
+    await setPipeline('office', []);
+  });
+
+  test('changed compares with the stored record; @action names the operation', async () => {
+    await setPipeline('office', []);
+    expect(await put('office/op-ch', { name: 'Same' })).toBe(201);
+    await reviewWhen('office', { and: [{ changed: { name: true } }, { any: { '@action': ['UPSERT', 'UPDATE'] } }] });
+    expect(await put('office/op-ch', { name: 'Same', note: 'only the note' })).toBe(200);
+    const patched = await api.request('PATCH', `${S}/resources/office/op-ch`, { body: [{ op: 'replace', path: '/name', value: 'Renamed' }] });
+    expect(patched.status).toBe(202);
+    const exec = await executionOf(patched.body.taskId);
+    expect(exec.operation.action).toBe('UPDATE');
+    await waitStatus(exec.id, 'IN_REVIEW');
+    await api.request('POST', `${S}/pipelines/executions/${exec.id}/decision`, { body: { action: 'APPROVE' } });
+    await waitTask(patched.body.taskId, 'SUCCESS');
+    expect((await api.request('GET', `${S}/resources/office/op-ch`)).body.data).toEqual({ name: 'Renamed', note: 'only the note' });
+    await setPipeline('office', []);
   });
 });
 
@@ -177,7 +251,7 @@ describe('supersession (SPEC §5)', () => {
   }
 
   test('20 concurrent PUTs while in review: exactly one execution survives and its data is stored after approval', async () => {
-    await setPipeline('clinic', [{ type: 'HUMAN_REVIEW', trigger: REVIEW_IF_NAME_STARTS_WITH_REVIEW, config: {} }]);
+    await setPipeline('clinic', [{ type: 'HUMAN_REVIEW', trigger: REVIEW_IF_NAME_STARTS_WITH_REVIEW, humanReview: {} }]);
     const first = await inReview('race-1', 'Review 0');
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => api.request('PUT', `${S}/resources/clinic/race-1`, { body: { data: { name: `Review ${i + 1}` } } })));
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(202));
@@ -198,7 +272,7 @@ describe('supersession (SPEC §5)', () => {
   }, 180_000);
 
   test('20 concurrent PUTs through a pipeline without review (run inside the record workflow): no commit lost, none twice, the last one stored', async () => {
-    await setPipeline('office', [{ type: 'NORMALIZER', config: { properties: [{ property: 'data.name', trim: true }] } }]);
+    await setPipeline('office', [{ type: 'NORMALIZER', normalizer: { properties: [{ property: 'name', trim: true }] } }]);
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => api.request('PUT', `${S}/resources/office/inline-race`, { body: { data: { name: `  Office ${i}  ` } } })));
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(202));
     const tasks = await waitFor(
@@ -223,7 +297,7 @@ describe('supersession (SPEC §5)', () => {
   }, 120_000);
 
   test('a DELETE while in review cancels the execution and deletes the record', async () => {
-    await setPipeline('clinic', [{ type: 'HUMAN_REVIEW', trigger: REVIEW_IF_NAME_STARTS_WITH_REVIEW, config: {} }]);
+    await setPipeline('clinic', [{ type: 'HUMAN_REVIEW', trigger: REVIEW_IF_NAME_STARTS_WITH_REVIEW, humanReview: {} }]);
     expect((await api.request('PUT', `${S}/resources/clinic/del-r`, { body: { data: { name: 'Existing' } } })).status).toBe(201);
     const pending = await inReview('del-r', 'Review change');
     const del = await api.request('DELETE', `${S}/resources/clinic/del-r`);
@@ -235,7 +309,7 @@ describe('supersession (SPEC §5)', () => {
   });
 
   test('a synchronous write while in review cancels the execution first and is the stored version', async () => {
-    await setPipeline('clinic', [{ type: 'HUMAN_REVIEW', trigger: REVIEW_IF_NAME_STARTS_WITH_REVIEW, config: {} }]);
+    await setPipeline('clinic', [{ type: 'HUMAN_REVIEW', trigger: REVIEW_IF_NAME_STARTS_WITH_REVIEW, humanReview: {} }]);
     const pending = await inReview('sync-r', 'Review me');
     const sync = await api.request('PUT', `${S}/resources/clinic/sync-r`, { body: { data: { name: 'Direct' } } });
     expect(sync.status).toBe(201);
@@ -244,7 +318,7 @@ describe('supersession (SPEC §5)', () => {
   });
 
   test('a decision racing a superseding request: the record ends as the last accepted request', async () => {
-    await setPipeline('clinic', [{ type: 'HUMAN_REVIEW', trigger: REVIEW_IF_NAME_STARTS_WITH_REVIEW, config: {} }]);
+    await setPipeline('clinic', [{ type: 'HUMAN_REVIEW', trigger: REVIEW_IF_NAME_STARTS_WITH_REVIEW, humanReview: {} }]);
     const pending = await inReview('race-d', 'Review first');
     const [decision, newer] = await Promise.all([
       api.request('POST', `${S}/pipelines/executions/${pending.executionId}/decision`, { body: { action: 'APPROVE' } }),
@@ -260,7 +334,7 @@ describe('supersession (SPEC §5)', () => {
 
 describe('Temporal visibility', () => {
   test('an execution is found by the search attributes, with a summary and no record data', async () => {
-    await setPipeline('office', [{ type: 'HUMAN_REVIEW', config: {} }]);
+    await setPipeline('office', [{ type: 'HUMAN_REVIEW', humanReview: {} }]);
     const res = await api.request('PUT', `${S}/resources/office/vis-1`, { body: { data: { name: 'Secret Office Name' } } });
     const exec = await executionOf(res.body.taskId);
     await waitStatus(exec.id, 'IN_REVIEW');
@@ -283,7 +357,7 @@ describe('Temporal visibility', () => {
   test('the Temporal CLI finds an execution by search attributes and approves it with a signal', async () => {
     const cli = (...args: string[]): Promise<string> =>
       promisify(execFile)(process.env.SLUICE_TEMPORAL_CLI as string, [...args, '--address', process.env.TEMPORAL_ADDRESS as string]).then((r) => r.stdout);
-    await setPipeline('office', [{ type: 'HUMAN_REVIEW', config: {} }]);
+    await setPipeline('office', [{ type: 'HUMAN_REVIEW', humanReview: {} }]);
     const res = await api.request('PUT', `${S}/resources/office/cli-1`, { body: { data: { name: 'CLI Office' } } });
     const exec = await executionOf(res.body.taskId);
     await waitStatus(exec.id, 'IN_REVIEW');
@@ -301,12 +375,14 @@ describe('Temporal visibility', () => {
   });
 });
 
-describe('augmenters, revisions, relationships and contained paths', () => {
+describe('augmenters, versions, relationships and contained paths', () => {
   test('SEGMENTER then VECTORIZER store chunks and their vectors; similar texts get close vectors', async () => {
     await setPipeline('clinic', [
-      { type: 'SEGMENTER', config: { source: 'data.description', target: 'data.descriptionSegments', maxTokens: 4, overlap: 1 } },
-      { type: 'VECTORIZER', config: { source: 'data.descriptionSegments', target: 'data.descriptionVectors', dimensions: 64 } },
-      { type: 'VECTORIZER', config: { source: 'data.name', target: 'data.embedding', dimensions: 64 } },
+      { type: 'SEGMENTER', segmenter: { inputProperty: 'description', modelId: 'clinia-chunk.1', propertyKey: 'descriptionSegments', maxTokens: 4, overlap: 1 } },
+      // `description.descriptionSegments` names the segmenter's output (input `description`, key `descriptionSegments`),
+      // which lives next to its input: data.descriptionSegments. The vectors go next to that: data.descriptionVectors.
+      { type: 'VECTORIZER', vectorizer: { inputProperty: 'description.descriptionSegments', modelId: 'mte-base.1', propertyKey: 'descriptionVectors', dimensions: 64 } },
+      { type: 'VECTORIZER', vectorizer: { inputProperty: 'name', modelId: 'mte-base.1', propertyKey: 'embedding', dimensions: 64 } },
     ]);
     const put = async (id: string, name: string): Promise<any> => {
       const res = await api.request('PUT', `${S}/resources/clinic/${id}`, { body: { data: { name, description: 'Family medicine and walk-in care for the whole family downtown' } } });
@@ -326,15 +402,54 @@ describe('augmenters, revisions, relationships and contained paths', () => {
     await setPipeline('clinic', []);
   });
 
-  test('an execution finishes on the pipeline revision it started with', async () => {
+  test('the demo article pipeline: passages and their vectors go next to the abstract; a draft waits in review', async () => {
+    const abstract = 'Cardiac care for adults in Montreal, with walk-in hours';
+    const published = await api.request('PUT', `${S}/resources/article/art-1`, { body: { data: { title: 'Cardiac care', abstract, status: 'published' } } });
+    expect(published.status).toBe(202);
+    const done = await waitTask(published.body.taskId, 'SUCCESS');
+    expect(done.receipts[0].pipelineExecution.pipelineDefinitionId).toBe('article.1');
+    const data = (await api.request('GET', `${S}/resources/article/art-1`)).body.data;
+    // clinia-chunk.1 defaults to 256 tokens per passage: one passage; mte-base-knowledge.1 defaults to 768 dimensions.
+    expect(data.passages).toEqual([abstract]);
+    expect(data.vector).toEqual([{ text: abstract, vector: expect.any(Array) }]);
+    expect(data.vector[0].vector).toHaveLength(768);
+    const e = await api.request('GET', `${S}/pipelines/executions/${done.receipts[0].pipelineExecution.id}`);
+    // The HUMAN_REVIEW step's trigger (`eq: {status: draft}`) did not hold: it was not triggered.
+    expect(e.body.steps.map((st: { type: string; status: string }) => `${st.type}/${st.status}`)).toEqual(['SEGMENTER/PROCESSED', 'VECTORIZER/PROCESSED', 'HUMAN_REVIEW/NOT_TRIGGERED']);
+
+    const draft = await api.request('PUT', `${S}/resources/article/art-2`, { body: { data: { title: 'Draft', abstract: 'Not yet', status: 'draft' } } });
+    expect(draft.status).toBe(202);
+    const exec = await executionOf(draft.body.taskId);
+    await waitStatus(exec.id, 'IN_REVIEW');
+    expect((await api.request('GET', `${S}/pipelines/executions/${exec.id}`)).body.steps.map((st: { status: string }) => st.status)).toEqual(['PROCESSED', 'PROCESSED', 'IN_REVIEW']);
+    await api.request('POST', `${S}/pipelines/executions/${exec.id}/decision`, { body: { action: 'APPROVE' } });
+    await waitTask(draft.body.taskId, 'SUCCESS');
+    expect((await api.request('GET', `${S}/resources/article/art-2`)).body.data).toEqual(expect.objectContaining({ passages: ['Not yet'], status: 'draft' }));
+  });
+
+  test('step issues name paths relative to data (`phones.1`, not `data.phones.1`)', async () => {
+    expect((await api.request('PUT', `${S}/profiles/contactcard`, { body: { type: 'ROOT', properties: { phones: { type: 'array', items: { type: 'symbol' } }, email: { type: 'symbol' } } } })).status).toBe(201);
+    await setPipeline('contactcard', [{ type: 'NORMALIZER', normalizer: { properties: [{ property: 'phones', phone: { defaultCountry: 'CA' } }, { property: 'email', email: true }] } }]);
+    const res = await api.request('PUT', `${S}/resources/contactcard/cc-1`, { body: { data: { phones: ['514-398-4455', 'call me'], email: 'nobody' } } });
+    expect(res.status).toBe(202);
+    const t = await waitTask(res.body.taskId, 'SUCCESS');
+    const e = await api.request('GET', `${S}/pipelines/executions/${t.receipts[0].pipelineExecution.id}`);
+    expect(e.body.steps[0]).toEqual(expect.objectContaining({
+      status: 'PROCESSED',
+      issues: [{ path: 'phones.1', message: expect.stringContaining('not a valid phone number') }, { path: 'email', message: 'is not a valid e-mail address' }],
+    }));
+    expect((await api.request('GET', `${S}/resources/contactcard/cc-1`)).body.data).toEqual({ phones: ['+15143984455', 'call me'], email: 'nobody' });
+  });
+
+  test('an execution finishes on the pipeline version it started with', async () => {
     const first = await setPipeline('clinic', [
-      { type: 'HUMAN_REVIEW', config: {} },
-      { type: 'NORMALIZER', config: { properties: [{ property: 'data.name', case: 'upper' }] } },
+      { type: 'HUMAN_REVIEW', humanReview: {} },
+      { type: 'NORMALIZER', normalizer: { properties: [{ property: 'name', case: 'upper' }] } },
     ]);
     const res = await api.request('PUT', `${S}/resources/clinic/rev-1`, { body: { data: { name: 'revision' } } });
     const exec = await executionOf(res.body.taskId);
     await waitStatus(exec.id, 'IN_REVIEW');
-    const second = await setPipeline('clinic', [{ type: 'NORMALIZER', config: { properties: [{ property: 'data.name', case: 'lower' }] } }]);
+    const second = await setPipeline('clinic', [{ type: 'NORMALIZER', normalizer: { properties: [{ property: 'name', case: 'lower' }] } }]);
     expect(second).not.toBe(first);
     await api.request('POST', `${S}/pipelines/executions/${exec.id}/decision`, { body: { action: 'APPROVE' } });
     await waitTask(res.body.taskId, 'SUCCESS');
@@ -348,7 +463,7 @@ describe('augmenters, revisions, relationships and contained paths', () => {
   test('a relationship write that triggers a step runs in a pipeline and persists after approval', async () => {
     await api.request('PUT', `${S}/resources/provider/rp-1`, { body: { data: { name: 'P' } } });
     await api.request('PUT', `${S}/resources/office/ro-1`, { body: { data: { name: 'O' } } });
-    await setPipeline('provider-office', [{ type: 'HUMAN_REVIEW', config: {} }]);
+    await setPipeline('provider-office', [{ type: 'HUMAN_REVIEW', humanReview: {} }]);
     const res = await api.request('POST', `${S}/relationships/provider-office`, { body: { from: { id: 'rp-1' }, to: { id: 'ro-1' }, data: { role: 'owner' } } });
     expect(res.status).toBe(202);
     const exec = await executionOf(res.body.taskId);
@@ -365,7 +480,7 @@ describe('augmenters, revisions, relationships and contained paths', () => {
   test('a contained-path write that triggers a step is an UPDATE of the root that waits in review', async () => {
     await setPipeline('office', []);
     await api.request('PUT', `${S}/resources/office/co-1`, { body: { data: { name: 'Contained Office' } } });
-    await setPipeline('office', [{ type: 'HUMAN_REVIEW', trigger: { type: 'OPERATOR', operator: { action: { in: ['UPDATE'] } } }, config: {} }]);
+    await setPipeline('office', [{ type: 'HUMAN_REVIEW', trigger: { type: 'OPERATOR', operator: { eq: { '@action': 'UPDATE' } } }, humanReview: {} }]);
     const res = await api.request('POST', `${S}/resources/office/co-1/alternativePaymentMethods`, { body: { type: 'paymentMethod', data: { value: 'Visa' } } });
     expect(res.status).toBe(202);
     const exec = await executionOf(res.body.taskId);

@@ -67,12 +67,17 @@ test.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])
   expect(await api.store.resources.findOne({ _id: 'demo/office/o-1' })).toEqual(before);
 });
 
+// Patch paths are relative to data: the root "" is the whole data, `/data` and `/contained` name properties of data.
 const POISON_PATCHES: Array<[string, unknown[]]> = [
-  ['add /data/__proto__/x', [{ op: 'add', path: '/data/__proto__/x', value: 1 }]],
-  ['add /data/constructor/prototype/x', [{ op: 'add', path: '/data/constructor/prototype/x', value: 1 }]],
-  ['remove /data', [{ op: 'remove', path: '/data' }]],
+  ['add /__proto__/x', [{ op: 'add', path: '/__proto__/x', value: 1 }]],
+  ['add /constructor/prototype/x', [{ op: 'add', path: '/constructor/prototype/x', value: 1 }]],
+  ['remove the whole data ("")', [{ op: 'remove', path: '' }]],
+  ['replace the whole data ("") with [1]', [{ op: 'replace', path: '', value: [1] }]],
+  ['replace the whole data ("") with a string', [{ op: 'replace', path: '', value: 'x' }]],
+  ['a path that is not a JSON pointer', [{ op: 'replace', path: 'name', value: 'x' }]],
+  // Once meant data and contained; now a property `data` that office does not declare.
+  ['add /data with a string', [{ op: 'add', path: '/data', value: 'x' }]],
   ['replace /contained with [1]', [{ op: 'replace', path: '/contained', value: [1] }]],
-  ['replace /data with a string', [{ op: 'replace', path: '/data', value: 'x' }]],
   ['add /contained/primaryPaymentMethod with [1]', [{ op: 'add', path: '/contained/primaryPaymentMethod', value: [1] }]],
 ];
 
@@ -86,7 +91,7 @@ test.each(POISON_PATCHES)('PATCH %s: 400, the record unchanged', async (_name, p
 test('poison patches in a bulk are FAILURE receipts; the operations after them run; the bulk ends', async () => {
   const operations = [
     ...POISON_PATCHES.map(([, patch]) => ({ action: 'UPDATE', update: { type: 'office', id: 'o-1', patch } })),
-    { action: 'UPDATE', update: { type: 'provider', id: 'p-1', patch: [{ op: 'replace', path: '/data/name', value: 'Dr. After The Poison' }] } },
+    { action: 'UPDATE', update: { type: 'provider', id: 'p-1', patch: [{ op: 'replace', path: '/name', value: 'Dr. After The Poison' }] } },
     { action: 'CREATE', create: { type: 'provider', id: 'p-after', data: { name: 'Dr. Created After' } } },
   ];
   const accepted = await api.request('POST', `${D}/resources/bulk`, { body: { operations } });

@@ -38,14 +38,24 @@ async function post(path: string, body: unknown): Promise<any> {
   return res.body;
 }
 
+/** Starts a purge and checks the documented answer: `{taskId, status, purgeOperation}`, `purgeId` inside purgeOperation. */
 async function startPurge(collectionType: string, collectionKey: string): Promise<string> {
   const res = await api.request('POST', `${S}/purge`, { body: { collectionType, collectionKey } });
   expect({ status: res.status, body: res.body }).toEqual({
     status: 202,
-    body: { taskId: expect.stringMatching(/^pg_[0-9A-Za-z]{27}$/), purgeId: expect.any(String), status: 'ACCEPTED' },
+    body: {
+      taskId: expect.stringMatching(/^pg_[0-9A-Za-z]{27}$/),
+      status: 'ACCEPTED',
+      purgeOperation: {
+        taskId: res.body?.taskId, purgeId: res.body?.taskId, collectionType, collectionKey, status: 'PENDING', deletedCount: 0,
+        relationshipsDeletedCount: 0, cancelledExecutions: 0, createdAt: expect.any(String), updatedAt: expect.any(String),
+      },
+    },
   });
-  expect(res.body.purgeId).toBe(res.body.taskId);
-  return res.body.purgeId as string;
+  // `purgeId` moved into purgeOperation (the docs' shape): it is no longer at the top level.
+  expect(res.body).not.toHaveProperty('purgeId');
+  expect(res.body.purgeOperation.updatedAt).toBe(res.body.purgeOperation.createdAt);
+  return res.body.taskId as string;
 }
 
 async function waitPurge(purgeId: string, status = 'SUCCESS', source = 'demo'): Promise<any> {
@@ -82,9 +92,11 @@ describe('purge of resources', () => {
     const done = await waitPurge(purgeId);
     expect(done).toEqual({
       purgeId, taskId: purgeId, status: 'SUCCESS', collectionType: 'resources', collectionKey: 'provider',
-      deletedCount: 1200, relationshipsDeletedCount: 25, cancelledExecutions: 0, createdAt: expect.any(String), completedAt: expect.any(String),
+      deletedCount: 1200, relationshipsDeletedCount: 25, cancelledExecutions: 0, createdAt: expect.any(String), updatedAt: expect.any(String), completedAt: expect.any(String),
     });
     expect(Date.parse(done.completedAt)).toBeGreaterThanOrEqual(Date.parse(done.createdAt));
+    // The last change of a finished purge is its completion.
+    expect(done.updatedAt).toBe(done.completedAt);
 
     expect(await count.resources('provider')).toBe(0);
     expect(await count.relationships('provider-office')).toBe(0);
@@ -110,7 +122,7 @@ describe('purge of resources', () => {
   });
 
   test('an execution waiting IN_REVIEW on the purged collection ends CANCELLED, and nothing of it is written', async () => {
-    const pipeline = await api.request('PUT', `${S}/collections/clinic/pipeline`, { body: { steps: [{ type: 'HUMAN_REVIEW', config: {} }] } });
+    const pipeline = await api.request('PUT', `${S}/collections/clinic/pipeline`, { body: { steps: [{ type: 'HUMAN_REVIEW', humanReview: {} }] } });
     expect(pipeline.status).toBe(201);
     const accepted = await api.request('PUT', `${S}/resources/clinic/clinic-review`, { body: { data: { name: 'Waiting for a reviewer' } } });
     expect(accepted.status).toBe(202);
@@ -138,10 +150,11 @@ describe('purge of resources', () => {
   });
 
   test('a long purge continues as new and still counts exactly', async () => {
-    expect((await api.request('PUT', `${S}/profiles/sample`, { body: { type: 'ROOT', properties: { name: { type: 'string' } } } })).status).toBe(201);
+    expect((await api.request('PUT', `${S}/profiles/sample`, { body: { type: 'ROOT', properties: { name: { type: 'symbol' } } } })).status).toBe(201);
     await insertResources(Array.from({ length: 230 }, (_, i) => resourceDoc('demo', 'sample', `s-${i}`, { name: `Sample ${i}` })));
     // One batch of 40 per activity call and two calls per run: the purge needs several runs.
-    const { purgeId } = await api.services.purge.start('demo', { collectionType: 'resources', collectionKey: 'sample' }, { batchSize: 40, batchesPerCall: 1, callsPerRun: 2 });
+    const { taskId: purgeId, purgeOperation } = await api.services.purge.start('demo', { collectionType: 'resources', collectionKey: 'sample' }, { batchSize: 40, batchesPerCall: 1, callsPerRun: 2 });
+    expect(purgeOperation.purgeId).toBe(purgeId);
     const handle = api.client.workflow.getHandle<typeof purgeWorkflow>(purgeWorkflowId(purgeId));
     expect(await handle.result()).toBe('SUCCESS');
     const done = (await api.request('GET', `${S}/purge/${purgeId}`)).body;
@@ -194,7 +207,7 @@ describe('purge of relationships', () => {
     const done = await waitPurge(purgeId);
     expect(done).toEqual({
       purgeId, taskId: purgeId, status: 'SUCCESS', collectionType: 'relationships', collectionKey: 'provider-office',
-      deletedCount: 603, relationshipsDeletedCount: 0, cancelledExecutions: 0, createdAt: expect.any(String), completedAt: expect.any(String),
+      deletedCount: 603, relationshipsDeletedCount: 0, cancelledExecutions: 0, createdAt: expect.any(String), updatedAt: expect.any(String), completedAt: expect.any(String),
     });
     expect(await count.relationships('provider-office')).toBe(0);
     expect(await count.relationships('clinic-office')).toBe(1);
@@ -224,6 +237,17 @@ describe('purge requests', () => {
     expectError(await api.request('POST', `${S}/purge`), 400, 'INVALID_ARGUMENT');
   });
 
+  test('collectionType "objects" (binary objects, documented but not part of Sluice) is a 501 UNIMPLEMENTED, and nothing is recorded', async () => {
+    const tasksBefore = await api.store.tasks.countDocuments({ kind: 'PURGE' });
+    const purgesBefore = await api.store.purges.countDocuments({});
+    const err = expectError(await api.request('POST', `${S}/purge`, { body: { collectionType: 'objects', collectionKey: 'provider' } }), 501, 'UNIMPLEMENTED');
+    expect(err.message).toContain('objects');
+    expect(await api.store.tasks.countDocuments({ kind: 'PURGE' })).toBe(tasksBefore);
+    expect(await api.store.purges.countDocuments({})).toBe(purgesBefore);
+    // A malformed request naming objects is still a 400: the body is checked first.
+    expectError(await api.request('POST', `${S}/purge`, { body: { collectionType: 'objects', collectionKey: 'no spaces' } }), 400, 'INVALID_ARGUMENT');
+  });
+
   test.each<[string, 'resources' | 'relationships', string]>([
     ['an unknown profile', 'resources', 'nope'],
     ['a CONTAINED profile', 'resources', 'paymentMethod'],
@@ -240,11 +264,12 @@ describe('purge requests', () => {
   test('an unknown purge id, or another source\'s, is a 404; another source\'s key is a 403; a read key is a 403', async () => {
     expectError(await api.request('GET', `${S}/purge/pg_2ZZZZZZZZZZZZZZZZZZZZZZZZZZ`), 404, 'NOT_FOUND');
     expect((await api.request('PUT', '/catalog/v1/sources/other', { body: { type: 'registry' } })).status).toBe(201);
-    expect((await api.request('PUT', '/sources/other/v1/profiles/thing', { body: { type: 'ROOT', properties: { name: { type: 'string' } } } })).status).toBe(201);
+    expect((await api.request('PUT', '/sources/other/v1/profiles/thing', { body: { type: 'ROOT', properties: { name: { type: 'symbol' } } } })).status).toBe(201);
     await api.store.resources.insertMany([resourceDoc('other', 'thing', 't-1', { name: 'one' })]);
     const res = await api.request('POST', '/sources/other/v1/purge', { body: { collectionType: 'resources', collectionKey: 'thing' } });
     expect(res.status).toBe(202);
-    const otherId = res.body.purgeId as string;
+    const otherId = res.body.taskId as string;
+    expect(res.body.purgeOperation).toEqual(expect.objectContaining({ purgeId: otherId, collectionKey: 'thing', status: 'PENDING' }));
     expect(await waitPurge(otherId, 'SUCCESS', 'other')).toEqual(expect.objectContaining({ deletedCount: 1 }));
     expectError(await api.request('GET', `${S}/purge/${otherId}`), 404, 'NOT_FOUND');
     expectError(await api.request('GET', `${S}/tasks/${otherId}`), 404, 'NOT_FOUND');

@@ -27,13 +27,21 @@ test('POST creates {fromId}.{toId}, 201 PERSISTED; GET, PATCH and DELETE work wi
   const task = await api.request('GET', `/sources/demo/v1/tasks/${res.body.taskId}?withReceipts=true`);
   expect(task.body.receipts[0]).toEqual(expect.objectContaining({ action: 'CREATE', targetType: 'RELATIONSHIP', type: 'provider-office', id: 'p1.o1', status: 'SUCCESS' }));
 
-  const patched = await api.request('PATCH', `${REL}/p1.o1`, { body: [{ op: 'replace', path: '/data/role', value: 'associate' }, { op: 'add', path: '/data/since', value: '2020-01-01' }] });
+  // JSON Patch paths are relative to data.
+  const patched = await api.request('PATCH', `${REL}/p1.o1`, { body: [{ op: 'replace', path: '/role', value: 'associate' }, { op: 'add', path: '/since', value: '2020-01-01' }] });
   expect(patched.status).toBe(200);
   expect(patched.body.relationship.data).toEqual({ role: 'associate', since: '2020-01-01' });
   expect(patched.body.relationship.meta.versionId).toBe('2');
 
-  expectError(await api.request('PATCH', `${REL}/p1.o1`, { body: [{ op: 'replace', path: '/data/role', value: 'boss' }] }), 400, 'INVALID_ARGUMENT');
+  const outside = expectError(await api.request('PATCH', `${REL}/p1.o1`, { body: [{ op: 'replace', path: '/role', value: 'boss' }] }), 400, 'INVALID_ARGUMENT');
+  expect(outside.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'data.role' })]));
+  // The ends cannot be patched: `/from/id` is a path in data, which has no `from`.
   expectError(await api.request('PATCH', `${REL}/p1.o1`, { body: [{ op: 'replace', path: '/from/id', value: 'p2' }] }), 400, 'INVALID_ARGUMENT');
+  // The old form `/data/role` now names a property `data` of data, which does not exist: the patch fails, nothing changes.
+  expectError(await api.request('PATCH', `${REL}/p1.o1`, { body: [{ op: 'replace', path: '/data/role', value: 'locum' }] }), 400, 'INVALID_ARGUMENT');
+  // Adding `/data` adds an undeclared property `data`: refused by the definition.
+  const added = expectError(await api.request('PATCH', `${REL}/p1.o1`, { body: [{ op: 'add', path: '/data', value: { role: 'locum' } }] }), 400, 'INVALID_ARGUMENT');
+  expect(added.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'data.data' })]));
   expect((await api.request('GET', `${REL}/p1.o1`)).body.data).toEqual({ role: 'associate', since: '2020-01-01' });
 
   const del = await api.request('DELETE', `${REL}/p1.o1`);
@@ -76,4 +84,47 @@ test('deleting a resource deletes the relationships that point at it, from eithe
   expect((await api.request('DELETE', '/sources/demo/v1/resources/provider/p3')).status).toBe(200);
   const list = await api.request('GET', `${REL}?perPage=10`);
   expect(list.body.data.map((r: { id: string }) => r.id)).toEqual(['p2.o2']);
+});
+
+describe('reading a relationship', () => {
+  const identifier = { system: 'https://registry.example/affiliations', value: 'AFF-7', use: 'official' };
+  beforeAll(async () => {
+    const res = await api.request('POST', REL, { body: { from: { id: 'p1' }, to: { id: 'o1' }, data: { role: 'locum' }, meta: { identifier: [identifier] } } });
+    expect(res.status).toBe(201);
+  });
+  afterAll(async () => {
+    await api.request('DELETE', `${REL}/p1.o1`);
+  });
+
+  test('?includes= carries the end resources under includes, keyed by type (repeated or comma-separated)', async () => {
+    const provider = (await api.request('GET', '/sources/demo/v1/resources/provider/p1')).body;
+    const office = (await api.request('GET', '/sources/demo/v1/resources/office/o1')).body;
+    const plain = await api.request('GET', `${REL}/p1.o1`);
+    expect(plain.status).toBe(200);
+    expect(plain.body).not.toHaveProperty('includes');
+
+    const both = await api.request('GET', `${REL}/p1.o1?includes=office&includes=provider`);
+    expect(both.status).toBe(200);
+    expect(both.body).toEqual({ ...plain.body, includes: { office, provider } });
+    expect((await api.request('GET', `${REL}/p1.o1?includes=provider,office`)).body.includes).toEqual({ office, provider });
+    const one = await api.request('GET', `${REL}/p1.o1?includes=office`);
+    expect(one.body.includes).toEqual({ office });
+
+    const bad = expectError(await api.request('GET', `${REL}/p1.o1?includes=clinic`), 400, 'INVALID_ARGUMENT');
+    expect(bad.details).toEqual([expect.objectContaining({ path: 'includes', message: expect.stringContaining("'clinic' is not a resource type") })]);
+    expectError(await api.request('GET', `${REL}/p1.o1?include=office`), 400, 'INVALID_ARGUMENT');
+  });
+
+  test('by identifier {system}:{value}:{use} (the system may hold ":")', async () => {
+    const byId = (await api.request('GET', `${REL}/p1.o1`)).body;
+    const id = encodeURIComponent(`${identifier.system}:${identifier.value}:${identifier.use}`);
+    const res = await api.request('GET', `${REL}/${id}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(byId);
+    expect((await api.request('GET', `${REL}/${id}?includes=provider`)).body.includes.provider.id).toBe('p1');
+    // Every part must match: another use, value or system is no relationship.
+    for (const other of [`${identifier.system}:${identifier.value}:secondary`, `${identifier.system}:AFF-8:${identifier.use}`, `urn:other:${identifier.value}:${identifier.use}`]) {
+      expectError(await api.request('GET', `${REL}/${encodeURIComponent(other)}`), 404, 'NOT_FOUND');
+    }
+  });
 });

@@ -111,7 +111,11 @@ describe('create (POST)', () => {
     ['too many items for 0:1', 'office', { data: { name: 'O' }, contained: { primaryPaymentMethod: [{ type: 'paymentMethod', data: { value: 'Visa' } }, { type: 'paymentMethod', data: { value: 'Amex' } }] } }, [{ path: 'contained.primaryPaymentMethod' }]],
     ['an unknown contain key', 'office', { data: { name: 'O' }, contained: { nope: [] } }, [{ path: 'contained.nope' }]],
     ['a contained id for another root', 'office', { id: 'o-9', data: { name: 'O' }, contained: { primaryPaymentMethod: [{ id: 'office/other/primaryPaymentMethod/x1', type: 'paymentMethod', data: { value: 'Visa' } }] } }, [{ path: 'contained.primaryPaymentMethod[0].id' }]],
-    ['a bad geopoint', 'office', { data: { name: 'O', location: { lat: 91, lon: 0 } } }, [{ path: 'data.location.lat' }]],
+    ['a bad geopoint', 'office', { data: { name: 'O', location: { latitude: 91, longitude: 0 } } }, [{ path: 'data.location.latitude' }]],
+    // The documented geopoint is {latitude, longitude}; the old {lat, lon} keys are unknown.
+    ['a geopoint in the old {lat, lon} form', 'office', { data: { name: 'O', location: { lat: 45, lon: -73 } } }, [{ path: 'data.location.lat' }, { path: 'data.location.latitude', message: 'is required' }]],
+    ['a contact point system outside its values', 'provider', { data: { name: 'A', telecom: [{ system: 'telegram', value: 'x' }] } }, [{ path: 'data.telecom[0].system' }]],
+    ['a symbol that is not a string', 'provider', { data: { name: 'A', specialities: [['nested']] } }, [{ path: 'data.specialities[0]' }]],
     ['a bad date', 'clinic', { data: { name: 'C', openedOn: '2024-02-30' } }, [{ path: 'data.openedOn' }]],
     ['a bad url', 'clinic', { data: { name: 'C', website: 'not a url' } }, [{ path: 'data.website' }]],
     ['an unknown @rootId token', 'clinic', { data: { name: 'C', office: '@rootId7' } }, [{ path: 'data.office' }]],
@@ -131,10 +135,86 @@ describe('create (POST)', () => {
     expect(await countResources()).toBe(before);
   });
 
+  test('a symbol is any Unicode string now: whitespace is accepted (it used to be refused)', async () => {
+    const res = await api.request('POST', `${R}/provider`, { body: { data: { name: '  Dr.\tJane   Doe\n', specialities: ['Family medicine', 'Médecine familiale'] } } });
+    expect(res.status).toBe(201);
+    expect(res.body.resource.data).toEqual({ name: '  Dr.\tJane   Doe\n', specialities: ['Family medicine', 'Médecine familiale'] });
+  });
+
+  test('the "use" codes of addresses, names and contact points are not enforced any more (the docs call them proposed)', async () => {
+    const provider = { name: 'Uses', telecom: [{ system: 'phone', value: '514-398-4455', use: 'car' }], names: [{ use: 'stage', family: 'Doe', given: ['Jane'] }] };
+    const office = { name: 'Uses Office', address: { use: 'shipping', type: 'warehouse', city: 'Montreal' }, location: { latitude: 45.5, longitude: -73.6 } };
+    const p = await api.request('POST', `${R}/provider`, { body: { data: provider } });
+    expect(p.status).toBe(201);
+    expect(p.body.resource.data).toEqual(provider);
+    const o = await api.request('POST', `${R}/office`, { body: { data: office } });
+    expect(o.status).toBe(201);
+    expect(o.body.resource.data).toEqual(office);
+  });
+
   test('an unknown resource type is 404, a CONTAINED profile is 400, an unknown source is 404', async () => {
     expectError(await api.request('POST', `${R}/spaceship`, { body: { data: {} } }), 404, 'NOT_FOUND');
     expectError(await api.request('POST', `${R}/paymentMethod`, { body: { data: { value: 'Visa' } } }), 400, 'INVALID_ARGUMENT');
     expectError(await api.request('POST', '/sources/nope/v1/resources/provider', { body: { data: { name: 'A' } } }), 404, 'NOT_FOUND');
+  });
+});
+
+describe('read (GET)', () => {
+  test('by identifier {system}:{value}:{use}: the system may hold ":"; every part must match', async () => {
+    const identifier = { system: 'https://npi.example/ids', value: 'NPI-42', use: 'official' };
+    const created = await api.request('POST', `${R}/provider`, { body: { id: 'ident-1', data: { name: 'Identified' }, meta: { identifier: [{ system: 'urn:other', value: '1', use: 'usual' }, identifier] } } });
+    expect(created.status).toBe(201);
+    const byIdentifier = await api.request('GET', `${R}/provider/${encodeURIComponent(`${identifier.system}:${identifier.value}:${identifier.use}`)}`);
+    expect(byIdentifier.status).toBe(200);
+    expect(byIdentifier.body).toEqual(created.body.resource);
+    expect((await api.request('GET', `${R}/provider/${encodeURIComponent('urn:other:1:usual')}`)).body.id).toBe('ident-1');
+    for (const other of [`${identifier.system}:${identifier.value}:usual`, `${identifier.system}:NPI-43:${identifier.use}`, `urn:other:${identifier.value}:${identifier.use}`]) {
+      expectError(await api.request('GET', `${R}/provider/${encodeURIComponent(other)}`), 404, 'NOT_FOUND');
+    }
+    // An identifier reads resources of the named type only.
+    expectError(await api.request('GET', `${R}/office/${encodeURIComponent(`${identifier.system}:${identifier.value}:${identifier.use}`)}`), 404, 'NOT_FOUND');
+  });
+});
+
+describe('complex types of the docs', () => {
+  beforeAll(async () => {
+    const profile = {
+      type: 'ROOT',
+      properties: {
+        title: { type: 'symbol' },
+        body: { type: 'xhtml' },
+        file: { type: 'attachment' },
+        contact: { type: 'contactdetail' },
+        category: { type: 'coding' },
+        valid: { type: 'period' },
+      },
+    };
+    expect((await api.request('PUT', '/sources/demo/v1/profiles/doc', { body: profile })).status).toBe(201);
+  });
+
+  test('attachment, contactdetail, coding, period (with id) and xhtml are accepted', async () => {
+    const data = {
+      title: 'Leaflet',
+      body: '<div xmlns="http://www.w3.org/1999/xhtml">Hello</div>',
+      file: { title: 'Leaflet', contentType: 'application/pdf', url: 'https://example.org/leaflet.pdf', language: 'fr-CA', size: 1024, creation: '2024-05-01T12:00:00Z' },
+      contact: { name: 'Front desk', telecom: [{ system: 'phone', value: '514-398-4455', use: 'work' }] },
+      category: { system: 'http://snomed.info/sct', version: '2024', code: '1234', display: 'Leaflet' },
+      valid: { id: 'p1', start: '2024-01-01T00:00:00Z', end: '2024-12-31T00:00:00Z' },
+    };
+    const res = await api.request('POST', `${R}/doc`, { body: { data } });
+    expect(res.status).toBe(201);
+    expect(res.body.resource.data).toEqual(data);
+  });
+
+  test.each<[string, Record<string, unknown>, string]>([
+    ['coding has no userSelected any more', { category: { code: 'x', userSelected: true } }, 'data.category.userSelected'],
+    ['an attachment size below 0', { file: { size: -1 } }, 'data.file.size'],
+    ['an attachment key the docs do not list', { file: { data: 'AAAA' } }, 'data.file.data'],
+    ['a contactdetail telecom with a bad system', { contact: { telecom: [{ system: 'pigeon' }] } }, 'data.contact.telecom[0].system'],
+    ['a period ending before it starts', { valid: { start: '2024-02-01T00:00:00Z', end: '2024-01-01T00:00:00Z' } }, 'data.valid'],
+  ])('%s → 400 with its path', async (_name, data, path) => {
+    const err = expectError(await api.request('POST', `${R}/doc`, { body: { data } }), 400, 'INVALID_ARGUMENT');
+    expect(err.details.map((d: { path?: string }) => d.path)).toContain(path);
   });
 });
 
@@ -180,29 +260,44 @@ describe('upsert (PUT)', () => {
 });
 
 describe('update (PATCH)', () => {
-  test('applies JSON Patch to data and contained; 200 PERSISTED', async () => {
-    await api.request('PUT', `${R}/office/patch-1`, { body: { data: { name: 'Office' } } });
+  test('applies JSON Patch to data, paths relative to data; contained is left as it is; 200 PERSISTED', async () => {
+    const put = await api.request('PUT', `${R}/office/patch-1`, { body: { data: { name: 'Office', address: { city: 'Laval' } }, contained: { alternativePaymentMethods: [{ type: 'paymentMethod', data: { value: 'Cash' } }] } } });
+    const contained = put.body.resource.contained;
     const res = await api.request('PATCH', `${R}/office/patch-1`, {
       body: [
-        { op: 'replace', path: '/data/name', value: 'Renamed' },
-        { op: 'add', path: '/data/note', value: 'note' },
-        { op: 'add', path: '/contained/alternativePaymentMethods', value: [{ type: 'paymentMethod', data: { value: 'Cash' } }] },
+        { op: 'replace', path: '/name', value: 'Renamed' },
+        { op: 'add', path: '/note', value: 'note' },
+        { op: 'replace', path: '/address/city', value: 'Montreal' },
       ],
     });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('PERSISTED');
-    expect(res.body.resource.data).toEqual({ name: 'Renamed', note: 'note' });
-    expect(res.body.resource.contained.alternativePaymentMethods[0].id).toMatch(/^office\/patch-1\/alternativePaymentMethods\//);
-    const remove = await api.request('PATCH', `${R}/office/patch-1`, { body: [{ op: 'remove', path: '/data/note' }] });
+    expect(res.body.resource.data).toEqual({ name: 'Renamed', note: 'note', address: { city: 'Montreal' } });
+    expect(res.body.resource.contained).toEqual(contained);
+    const remove = await api.request('PATCH', `${R}/office/patch-1`, { body: [{ op: 'remove', path: '/note' }, { op: 'remove', path: '/address' }] });
     expect(remove.body.resource.data).toEqual({ name: 'Renamed' });
+    // The root "" is the whole data.
+    const whole = await api.request('PATCH', `${R}/office/patch-1`, { body: [{ op: 'replace', path: '', value: { name: 'Whole', note: 'new' } }] });
+    expect(whole.status).toBe(200);
+    expect(whole.body.resource.data).toEqual({ name: 'Whole', note: 'new' });
+    expect(whole.body.resource.contained).toEqual(contained);
+    expect(whole.body.resource.meta.versionId).toBe('4');
   });
 
   test.each([
-    ['a patch that breaks the profile', [{ op: 'remove', path: '/data/name' }], 'data.name'],
-    ['a path outside data and contained', [{ op: 'replace', path: '/meta/createdAt', value: 'x' }], '[0].path'],
-    ['a remove of a missing property', [{ op: 'remove', path: '/data/nothing' }], '[0]'],
-    ['an unknown op', [{ op: 'move', from: '/data/a', path: '/data/b' }], '[0].op'],
-    ['not an array', { op: 'remove', path: '/data/name' }, undefined],
+    ['a patch that breaks the profile', [{ op: 'remove', path: '/name' }], 'data.name'],
+    ['a path that is not a JSON pointer', [{ op: 'replace', path: 'name', value: 'x' }], '[0].path'],
+    // Paths are relative to data: `/meta/...` is a path in data (there is no meta there), not the record's meta.
+    ['a path into meta', [{ op: 'replace', path: '/meta/createdAt', value: 'x' }], '[0]'],
+    ['a remove of a missing property', [{ op: 'remove', path: '/nothing' }], '[0]'],
+    ['an unknown op', [{ op: 'move', from: '/a', path: '/b' }], '[0].op'],
+    ['not an array', { op: 'remove', path: '/name' }, undefined],
+    // The old forms now name properties `data` and `contained` of data.
+    ['the old /data/name form (no property data)', [{ op: 'replace', path: '/data/name', value: 'x' }], '[0]'],
+    ['adding /data (an undeclared property data)', [{ op: 'add', path: '/data', value: { name: 'x' } }], 'data.data'],
+    ['the old /contained/... form (no property contained)', [{ op: 'add', path: '/contained/alternativePaymentMethods', value: [] }], '[0]'],
+    ['adding /contained (an undeclared property contained)', [{ op: 'add', path: '/contained', value: {} }], 'data.contained'],
+    ['replacing the whole data with an array', [{ op: 'replace', path: '', value: [] }], undefined],
   ])('%s → 400 and the record is unchanged', async (_name, body, path) => {
     await api.request('PUT', `${R}/provider/patch-bad`, { body: { data: { name: 'Same' } } });
     const res = await api.request('PATCH', `${R}/provider/patch-bad`, { body });
@@ -212,7 +307,7 @@ describe('update (PATCH)', () => {
   });
 
   test('PATCH of a missing resource is 404', async () => {
-    expectError(await api.request('PATCH', `${R}/provider/nobody`, { body: [{ op: 'add', path: '/data/name', value: 'x' }] }), 404, 'NOT_FOUND');
+    expectError(await api.request('PATCH', `${R}/provider/nobody`, { body: [{ op: 'add', path: '/name', value: 'x' }] }), 404, 'NOT_FOUND');
   });
 });
 
@@ -238,6 +333,14 @@ describe('contained endpoints', () => {
     expect(removed.status).toBe(200);
     expect(removed.body.resource.contained.alternativePaymentMethods).toBeUndefined();
     expectError(await api.request('DELETE', `${R}/office/nest-1/alternativePaymentMethods/${shortId}`), 404, 'NOT_FOUND');
+    // A contained item body may carry `contained: {}` (the docs' body shape); a non-empty one is refused.
+    const withEmpty = await api.request('POST', `${R}/office/nest-1/alternativePaymentMethods`, { body: { type: 'paymentMethod', data: { value: 'Visa' }, contained: {} } });
+    expect(withEmpty.status).toBe(200);
+    expect(withEmpty.body.resource.contained.alternativePaymentMethods).toEqual([expect.objectContaining({ type: 'paymentMethod', data: { value: 'Visa' } })]);
+    expect(withEmpty.body.resource.contained.alternativePaymentMethods[0]).not.toHaveProperty('contained');
+    const nested = expectError(await api.request('PUT', `${R}/office/nest-1/alternativePaymentMethods/deep`, { body: { type: 'paymentMethod', data: { value: 'Amex' }, contained: { more: [] } } }), 400, 'INVALID_ARGUMENT');
+    expect(nested.details).toEqual([expect.objectContaining({ path: 'contained', message: expect.stringContaining('must be empty') })]);
+    expect((await api.request('GET', `${R}/office/nest-1`)).body.contained.alternativePaymentMethods).toHaveLength(1);
     expectError(await api.request('POST', `${R}/office/nest-1/unknownKey`, { body: { type: 'paymentMethod', data: { value: 'Visa' } } }), 400, 'INVALID_ARGUMENT');
     expectError(await api.request('POST', `${R}/office/nobody/alternativePaymentMethods`, { body: { type: 'paymentMethod', data: { value: 'Visa' } } }), 404, 'NOT_FOUND');
   });

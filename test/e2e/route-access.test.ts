@@ -111,7 +111,10 @@ describe('every route of the table, reached the wrong way', () => {
     const wrong: string[] = [];
     for (const p of all) {
       const res = await send(p.method, p.path, p.key, p.body);
-      const allowed = p.key === null || p.keyName === 'an unknown key' ? [401] : [401, 403, 404];
+      // Vocabularies belong to no source (scope `none`): a known key passes authorization there, and a decoded `..`
+      // fails the vocabulary key's pattern (400 naming the path parameter) before anything is read.
+      const sourceless = p.path.startsWith('/terminology/') && res.body?.type === 'INVALID_ARGUMENT' && res.body?.message === 'invalid path parameters';
+      const allowed = p.key === null || p.keyName === 'an unknown key' ? [401] : [401, 403, 404, ...(sourceless ? [400] : [])];
       const bodyOk = res.body && res.body.code === res.status && typeof res.body.type === 'string' && typeof res.body.message === 'string' && Array.isArray(res.body.details);
       if (!allowed.includes(res.status) || !bodyOk) wrong.push(`${p.method} ${p.path} with ${p.keyName} (route ${p.route}) -> ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
     }
@@ -138,7 +141,7 @@ describe('the requests of issue #8', () => {
     const put = await api.request('PUT', '/sources/demo/v1/resources/office/decision', { key: ingestKey, body: { data: { name: 'Decision Clinic' } } });
     expect(put.status).toBe(201);
     expect(put.body.resource.id).toBe('decision');
-    const patch = await api.request('PATCH', '/sources/demo/v1/resources/office/decision', { key: ingestKey, body: [{ op: 'replace', path: '/data/name', value: 'Decision Clinic II' }] });
+    const patch = await api.request('PATCH', '/sources/demo/v1/resources/office/decision', { key: ingestKey, body: [{ op: 'replace', path: '/name', value: 'Decision Clinic II' }] });
     expect(patch.status).toBe(200);
     const contained = await api.request('PUT', '/sources/demo/v1/resources/office/decision/alternativePaymentMethods/decision', { key: ingestKey, body: { type: 'paymentMethod', data: { value: 'Visa' } } });
     expect(contained.status).toBe(200);
@@ -154,7 +157,7 @@ describe('the requests of issue #8', () => {
     const before = await snapshot();
     const attempts: Array<[string, string, unknown]> = [
       ['PUT', '/sources/demo/v1/resources/provider/decision', { data: { name: 'x' } }],
-      ['PATCH', '/sources/demo/v1/resources/provider/p-1', [{ op: 'replace', path: '/data/name', value: 'x' }]],
+      ['PATCH', '/sources/demo/v1/resources/provider/p-1', BODIES.patchResource],
       ['DELETE', '/sources/demo/v1/resources/provider/decision', undefined],
       ['DELETE', '/sources/demo/v1/resources/provider/p-1', undefined],
       ['POST', '/sources/demo/v1/resources/decision', { data: { name: 'x' } }],

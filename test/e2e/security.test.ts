@@ -12,7 +12,7 @@ let bothIngestKey: string;
 beforeAll(async () => {
   api = await startApi({ worker: true });
   expect((await api.request('PUT', '/catalog/v1/sources/other', { body: { type: 'registry', description: 'A second registry' } })).status).toBe(201);
-  const thing = { type: 'ROOT', properties: { name: { type: 'string', rules: { required: true } } } };
+  const thing = { type: 'ROOT', properties: { name: { type: 'symbol', rules: [{ required: true }] } } };
   expect((await api.request('PUT', '/sources/other/v1/profiles/thing', { body: thing })).status).toBe(201);
   expect((await api.request('PUT', '/sources/other/v1/resources/thing/t-1', { body: { data: { name: 'secret thing' } } })).status).toBe(201);
   readKey = await api.key(['read'], ['demo']);
@@ -108,7 +108,7 @@ describe('roles', () => {
     expect(created.status).toBe(201);
     await expectRefusedWithoutWrites(() => api.request('POST', `${D}/resources/provider`, { key: readKey, body: provider }), 403, 'PERMISSION_DENIED');
     await expectRefusedWithoutWrites(() => api.request('PUT', `${D}/resources/provider/read-target`, { key: readKey, body: { data: { name: 'changed' } } }), 403, 'PERMISSION_DENIED');
-    await expectRefusedWithoutWrites(() => api.request('PATCH', `${D}/resources/provider/read-target`, { key: readKey, body: [{ op: 'replace', path: '/data/name', value: 'changed' }] }), 403, 'PERMISSION_DENIED');
+    await expectRefusedWithoutWrites(() => api.request('PATCH', `${D}/resources/provider/read-target`, { key: readKey, body: [{ op: 'replace', path: '/name', value: 'changed' }] }), 403, 'PERMISSION_DENIED');
     await expectRefusedWithoutWrites(() => api.request('DELETE', `${D}/resources/provider/read-target`, { key: readKey }), 403, 'PERMISSION_DENIED');
     expect((await api.request('GET', `${D}/resources/provider/read-target`)).body.data).toEqual(provider.data);
   });
@@ -121,7 +121,7 @@ describe('roles', () => {
     const created = await api.request('POST', `${D}/resources/provider`, { key: ingestKey, body: provider });
     expect(created.status).toBe(201);
     const id = created.body.resource.id as string;
-    const patched = await api.request('PATCH', `${D}/resources/provider/${id}`, { key: ingestKey, body: [{ op: 'replace', path: '/data/name', value: 'Dr. Who II' }] });
+    const patched = await api.request('PATCH', `${D}/resources/provider/${id}`, { key: ingestKey, body: [{ op: 'replace', path: '/name', value: 'Dr. Who II' }] });
     expect(patched.status).toBe(200);
     expect((await api.store.resources.findOne({ source: 'demo', type: 'provider', id }))?.data).toEqual({ name: 'Dr. Who II' });
   });
@@ -134,7 +134,7 @@ describe('roles', () => {
       403, 'PERMISSION_DENIED',
     );
     await expectRefusedWithoutWrites(
-      () => api.request('PUT', `${D}/collections/provider/pipeline`, { key: ingestKey, body: { steps: [{ type: 'HUMAN_REVIEW', config: {} }] } }),
+      () => api.request('PUT', `${D}/collections/provider/pipeline`, { key: ingestKey, body: { steps: [{ type: 'HUMAN_REVIEW', humanReview: {} }] } }),
       403, 'PERMISSION_DENIED',
     );
     await expectRefusedWithoutWrites(() => api.request('PUT', '/catalog/v1/sources/demo', { key: ingestKey, body: { type: 'registry', description: 'hijacked' } }), 403, 'PERMISSION_DENIED');
@@ -205,7 +205,7 @@ describe('sources of a key', () => {
   });
 
   test('a resource of source other is not readable through source demo even with the same type and id', async () => {
-    expect((await api.request('PUT', `${O}/profiles/provider`, { body: { type: 'ROOT', properties: { name: { type: 'string' } } } })).status).toBe(201);
+    expect((await api.request('PUT', `${O}/profiles/provider`, { body: { type: 'ROOT', properties: { name: { type: 'symbol' } } } })).status).toBe(201);
     expect((await api.request('PUT', `${O}/resources/provider/shared-id`, { body: { data: { name: 'other provider' } } })).status).toBe(201);
     expectError(await api.request('GET', `${D}/resources/provider/shared-id`, { key: readKey }), 404, 'NOT_FOUND');
     expect((await api.request('PUT', `${D}/resources/provider/shared-id`, { key: ingestKey, body: { data: { name: 'demo provider' } } })).status).toBe(201);
@@ -273,7 +273,7 @@ describe('key management', () => {
   });
 
   test('a source-scoped admin may still manage its own source catalog', async () => {
-    const res = await api.request('PUT', `${D}/profiles/scoped-admin-profile`, { key: demoAdminKey, body: { type: 'ROOT', properties: { name: { type: 'string' } } } });
+    const res = await api.request('PUT', `${D}/profiles/scoped-admin-profile`, { key: demoAdminKey, body: { type: 'ROOT', properties: { name: { type: 'symbol' } } } });
     expect(res.status).toBe(201);
   });
 
@@ -304,8 +304,8 @@ describe('review decisions', () => {
   }
 
   beforeAll(async () => {
-    expect((await api.request('PUT', `${D}/profiles/reviewed`, { body: { type: 'ROOT', properties: { name: { type: 'string' } } } })).status).toBe(201);
-    expect((await api.request('PUT', `${D}/collections/reviewed/pipeline`, { body: { steps: [{ type: 'HUMAN_REVIEW', config: {} }] } })).status).toBe(201);
+    expect((await api.request('PUT', `${D}/profiles/reviewed`, { body: { type: 'ROOT', properties: { name: { type: 'symbol' } } } })).status).toBe(201);
+    expect((await api.request('PUT', `${D}/collections/reviewed/pipeline`, { body: { steps: [{ type: 'HUMAN_REVIEW', humanReview: {} }] } })).status).toBe(201);
   });
 
   test.each<[string, string, number, string]>([

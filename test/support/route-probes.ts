@@ -14,13 +14,16 @@ export const PARAM_VALUES: Record<string, string> = {
 export const WRITE_BODIES: Record<string, unknown> = {
   createResource: { data: { name: 'created by a probe' } },
   upsertResource: { data: { name: 'upserted by a probe' } },
-  patchResource: [{ op: 'replace', path: '/data/name', value: 'patched by a probe' }],
+  // JSON Patch paths are relative to data (`/name`, not `/data/name`).
+  patchResource: [{ op: 'replace', path: '/name', value: 'patched by a probe' }],
+  patchRelationship: [{ op: 'replace', path: '/role', value: 'locum' }],
   addContainedResource: { type: 'paymentMethod', data: { value: 'Visa' } },
   putContainedResource: { type: 'paymentMethod', data: { value: 'Visa' } },
   bulkResources: { operations: [{ action: 'CREATE', create: { type: 'provider', data: { name: 'bulk by a probe' } } }] },
   submitBundle: { resourceOperations: [{ action: 'CREATE', create: { type: 'provider', data: { name: 'bundle by a probe' } } }] },
   startPurge: { collectionType: 'resources', collectionKey: 'provider' },
   putProfile: { type: 'ROOT', properties: {} },
+  putPipeline: { steps: [{ type: 'NORMALIZER', normalizer: { properties: [{ property: 'name', trim: true }] } }] },
   putSource: { type: 'registry' },
   createApiKey: { name: 'escalated', roles: ['admin'], sources: ['*'] },
 };

@@ -25,13 +25,14 @@ describe('chunkOf', () => {
 });
 
 describe('canWaitForReview (which executions run inside their record workflow)', () => {
-  const normalize = { type: 'NORMALIZER', config: { properties: [{ property: 'data.name', trim: true }] } };
-  const validator = (onFailure: 'FAIL' | 'REVIEW' | 'WARN') => ({ type: 'VALIDATOR', config: { rules: [{ name: 'r', message: 'm', onFailure, assert: { property: 'data.name', exists: true } }] } });
+  const normalize = { type: 'NORMALIZER', normalizer: { properties: [{ property: 'name', trim: true }] } };
+  const validator = (onFailure: 'FAIL' | 'REVIEW' | 'WARN') => ({ type: 'VALIDATOR', validator: { rules: [{ name: 'r', message: 'm', onFailure, assert: { eq: { name: '*' } } }] } });
   test.each<[string, unknown[], boolean]>([
     ['augmenters only', [normalize], false],
     ['a validator that fails or warns', [normalize, validator('FAIL'), validator('WARN')], false],
     ['a validator rule that sends to review', [validator('REVIEW')], true],
-    ['a human review step', [normalize, { type: 'HUMAN_REVIEW', config: {} }], true],
+    ['a human review step', [normalize, { type: 'HUMAN_REVIEW', humanReview: {} }], true],
+    ['a human review step without settings (humanReview defaults to {})', [{ type: 'HUMAN_REVIEW' }], true],
   ])('%s → %s', (_name, steps, expected) => {
     expect(canWaitForReview(StepSchema.array().parse(steps))).toBe(expected);
   });

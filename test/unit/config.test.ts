@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       BODY_LIMIT_BUNDLE: 5 * 1024 * 1024,
       BODY_LIMIT_BULK: 64 * 1024 * 1024,
       SLUICE_CATALOG_CACHE_MS: 1000,
+      SLUICE_MODELS: {},
     });
   });
 
@@ -68,6 +69,8 @@ describe('loadConfig', () => {
     ['BODY_LIMIT_BULK not a number', { BODY_LIMIT_BULK: '64mb' }, 'BODY_LIMIT_BULK'],
     ['SLUICE_CATALOG_CACHE_MS negative', { SLUICE_CATALOG_CACHE_MS: '-1' }, 'SLUICE_CATALOG_CACHE_MS'],
     ['EMBEDDING_URL that is not a URL', { EMBEDDING_URL: 'embeddings please' }, 'EMBEDDING_URL'],
+    ['SLUICE_MODELS that is not JSON', { SLUICE_MODELS: '{mte' }, 'SLUICE_MODELS'],
+    ['SLUICE_MODELS with a segmenter without maxTokens', { SLUICE_MODELS: JSON.stringify({ 'my-chunks': { kind: 'segmenter' } }) }, 'SLUICE_MODELS'],
   ])('%s → ConfigError naming the variable', (_name, env, variable) => {
     const message = configError(env);
     expect(message).toMatch(new RegExp(`(^|\\s)${variable}: `));

@@ -2,12 +2,14 @@ import { deleteDataPath, readDataPath, writeDataPath } from '../../src/pipeline/
 
 describe('readDataPath', () => {
   test.each<[string, unknown]>([
-    ['data.name', 'Ada'],
-    ['data.contact.email', 'ada@example.org'],
-    ['data.contact.phone', undefined],
-    ['data.tags', ['a', 'b']],
-    ['data.name.length', undefined],
-    ['meta.source', undefined],
+    ['name', 'Ada'],
+    ['contact.email', 'ada@example.org'],
+    ['contact.phone', undefined],
+    ['tags', ['a', 'b']],
+    ['tags.1', 'b'],
+    ['name.length', undefined],
+    ['constructor', undefined],
+    ['data.name', undefined],
   ])('%s', (path, expected) => {
     expect(readDataPath({ name: 'Ada', contact: { email: 'ada@example.org' }, tags: ['a', 'b'] }, path)).toEqual(expected);
   });
@@ -15,20 +17,21 @@ describe('readDataPath', () => {
 
 describe('writeDataPath', () => {
   test.each<[string, Record<string, unknown>, string, Record<string, unknown>]>([
-    ['a top-level property', { a: 1 }, 'data.b', { a: 1, b: 'v' }],
-    ['over an existing value', { a: 1 }, 'data.a', { a: 'v' }],
-    ['creating intermediate objects', { a: 1 }, 'data.x.y.z', { a: 1, x: { y: { z: 'v' } } }],
-    ['replacing a null intermediate', { x: null }, 'data.x.y', { x: { y: 'v' } }],
-    ['into an existing object', { x: { k: 1 } }, 'data.x.y', { x: { k: 1, y: 'v' } }],
+    ['a top-level property', { a: 1 }, 'b', { a: 1, b: 'v' }],
+    ['over an existing value', { a: 1 }, 'a', { a: 'v' }],
+    ['creating intermediate objects', { a: 1 }, 'x.y.z', { a: 1, x: { y: { z: 'v' } } }],
+    ['replacing a null intermediate', { x: null }, 'x.y', { x: { y: 'v' } }],
+    ['into an existing object', { x: { k: 1 } }, 'x.y', { x: { k: 1, y: 'v' } }],
+    ['a key named data is just a key (paths are relative to data)', {}, 'data.b', { data: { b: 'v' } }],
   ])('%s', (_name, data, path, expected) => {
     expect(writeDataPath(data, path, 'v')).toBeUndefined();
     expect(data).toEqual(expected);
   });
 
   test.each<[string, Record<string, unknown>, string, string]>([
-    ['through a string', { x: 's' }, 'data.x.y', 'cannot be written: data.x is not an object'],
-    ['through an array', { x: { list: [] } }, 'data.x.list.y', 'cannot be written: data.x.list is not an object'],
-    ['outside data', {}, 'meta.x', 'is not a property under data'],
+    ['through a string', { x: 's' }, 'x.y', 'cannot be written: x is not an object'],
+    ['through an array', { x: { list: [] } }, 'x.list.y', 'cannot be written: x.list is not an object'],
+    ['the empty path', {}, '', 'is not a property path'],
   ])('refuses %s', (_name, data, path, message) => {
     const before = structuredClone(data);
     expect(writeDataPath(data, path, 'v')).toEqual({ path, message });
@@ -37,7 +40,7 @@ describe('writeDataPath', () => {
 
   test('writes __proto__ as an own property, leaving the prototype alone', () => {
     const data: Record<string, unknown> = {};
-    writeDataPath(data, 'data.__proto__', { polluted: true });
+    writeDataPath(data, '__proto__', { polluted: true });
     expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
     expect(Object.hasOwn(data, '__proto__')).toBe(true);
     expect((data as { polluted?: unknown }).polluted).toBeUndefined();
@@ -46,10 +49,11 @@ describe('writeDataPath', () => {
 
 describe('deleteDataPath', () => {
   test.each<[string, string, Record<string, unknown>]>([
-    ['a top-level property', 'data.a', { x: { y: 1, z: 2 } }],
-    ['a nested property', 'data.x.y', { a: 1, x: { z: 2 } }],
-    ['an absent property', 'data.q.r', { a: 1, x: { y: 1, z: 2 } }],
-    ['through a number', 'data.a.b', { a: 1, x: { y: 1, z: 2 } }],
+    ['a top-level property', 'a', { x: { y: 1, z: 2 } }],
+    ['a nested property', 'x.y', { a: 1, x: { z: 2 } }],
+    ['an absent property', 'q.r', { a: 1, x: { y: 1, z: 2 } }],
+    ['through a number', 'a.b', { a: 1, x: { y: 1, z: 2 } }],
+    ['the empty path', '', { a: 1, x: { y: 1, z: 2 } }],
   ])('%s', (_name, path, expected) => {
     const data = { a: 1, x: { y: 1, z: 2 } };
     deleteDataPath(data, path);

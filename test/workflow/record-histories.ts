@@ -19,7 +19,7 @@ jest.setTimeout(120_000);
 const HISTORIES = join(__dirname, 'histories');
 const S = '/sources/demo/v1';
 // Clinics whose name says "Review" are trimmed, then wait for a reviewer; providers are only trimmed (inline).
-const REVIEWED = { type: 'OPERATOR', operator: { property: 'data.name', matches: 'Review' } };
+const REVIEWED = { type: 'OPERATOR', operator: { eq: { name: '*Review*' } } };
 
 let api: TestApi;
 beforeAll(async () => {
@@ -55,10 +55,10 @@ function clinicKey(id: string): string {
 
 test('records the histories of every workflow type', async () => {
   await call('PUT', '/collections/clinic/pipeline', { steps: [
-    { type: 'NORMALIZER', trigger: REVIEWED, config: { properties: [{ property: 'data.name', trim: true }] } },
-    { type: 'HUMAN_REVIEW', trigger: REVIEWED, config: { instructions: 'Check the clinic' } },
+    { type: 'NORMALIZER', trigger: REVIEWED, normalizer: { properties: [{ property: 'name', trim: true }] } },
+    { type: 'HUMAN_REVIEW', trigger: REVIEWED, humanReview: { instructions: 'Check the clinic' } },
   ] });
-  await call('PUT', '/collections/provider/pipeline', { steps: [{ type: 'NORMALIZER', config: { properties: [{ property: 'data.name', trim: true }] } }] });
+  await call('PUT', '/collections/provider/pipeline', { steps: [{ type: 'NORMALIZER', normalizer: { properties: [{ property: 'name', trim: true }] } }] });
 
   // A review: two malformed decisions are recorded and ignored, then a reviewer approves over HTTP.
   const approved = await call('POST', '/resources/clinic', { id: 'replay-approved', data: { name: ' Review Dr. Replay ' } });
@@ -120,11 +120,11 @@ test('records the histories of every workflow type', async () => {
   // Purges: one over HTTP, one tuned so that it continues as new (the HTTP route takes no tuning).
   const purge = await call('POST', '/purge', { collectionType: 'resources', collectionKey: 'clinic' });
   await task(purge.taskId, 'SUCCESS');
-  keep.set('http', `purge:${purge.purgeId}`);
+  keep.set('http', `purge:${purge.purgeOperation.purgeId}`);
   // Its first run's one call takes three steps (two empty stages, one batch): the second run finishes.
   const tuned = await api.services.purge.start('demo', { collectionType: 'resources', collectionKey: 'office' }, { batchSize: 100, batchesPerCall: 3, callsPerRun: 1 });
   await task(tuned.taskId, 'SUCCESS');
-  keep.set('continued-as-new', `purge:${tuned.purgeId}`);
+  keep.set('continued-as-new', `purge:${tuned.purgeOperation.purgeId}`);
 
   rmSync(HISTORIES, { recursive: true, force: true });
   mkdirSync(HISTORIES, { recursive: true });

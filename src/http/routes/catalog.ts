@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { notFound } from '../../errors';
 import { RelationshipDefinitionSchema, SourceBodySchema } from '../../schemas/catalog';
 import { PipelineBodySchema } from '../../schemas/pipeline';
 import { ProfileDefinitionSchema } from '../../schemas/profile';
@@ -13,7 +12,10 @@ const SRC = '/sources/{sourceKey}/v1';
 const ADMIN = { roles: ['admin'], scope: 'source' } as const;
 const READ = { roles: READERS, scope: 'source' } as const;
 
-const RevisionQuerySchema = z.object({ revision: z.coerce.number().int().min(1).optional().describe('A past revision; the latest by default.') }).strict();
+const PipelineQuerySchema = z.strictObject({
+  version: z.coerce.number({ error: 'must be a version number (1, 2, ...)' }).int('must be a whole version number (1, 2, ...)').min(1, 'must be a version number (1, 2, ...)').optional().describe('A version of the pipeline definition (1, 2, ...); the latest by default.'),
+  revisionId: z.string().min(1).max(100).optional().describe('The revision id of a pipeline definition.'),
+});
 
 /** Catalog and schema endpoints: sources, profiles, relationship definitions, pipelines (SPEC §2). */
 export const catalogRoutes = [
@@ -93,7 +95,7 @@ export const catalogRoutes = [
 
   apiRoute({
     method: 'put', path: `${SRC}/collections/{collectionKey}/pipeline`, operationId: 'putPipeline', tag: 'Catalog',
-    summary: 'Define the pipeline of a collection (admin); every change makes a new revision',
+    summary: 'Define the pipeline of a collection (admin); every change makes a new version',
     access: ADMIN, body: PipelineBodySchema,
     responses: {
       200: json('The steps equal the latest revision: no new revision.', PipelineDefinitionSchema),
@@ -107,14 +109,10 @@ export const catalogRoutes = [
   }),
   apiRoute({
     method: 'get', path: `${SRC}/collections/{collectionKey}/pipeline`, operationId: 'getPipeline', tag: 'Catalog',
-    summary: 'Read the latest (or a given) pipeline revision',
-    access: READ, query: RevisionQuerySchema,
+    summary: 'Read the latest pipeline definition, or the one of `?version=` / `?revisionId=`',
+    access: READ, query: PipelineQuerySchema,
     responses: { 200: json('The pipeline definition.', PipelineDefinitionSchema) },
-    errors: { NOT_FOUND: 'the source does not exist or the collection has no such pipeline' },
-    handler: async ({ params, query, deps }) => {
-      const pipeline = await deps.catalog.pipeline(params.sourceKey, params.collectionKey, query.revision);
-      if (!pipeline) throw notFound(`collection '${params.collectionKey}' has no pipeline${query.revision ? ` revision ${query.revision}` : ''}`);
-      return { status: 200, body: pipeline };
-    },
+    errors: { NOT_FOUND: 'the source does not exist or the collection has no such pipeline', OUT_OF_RANGE: '`version` is past the latest version' },
+    handler: async ({ params, query, deps }) => ({ status: 200, body: await deps.catalog.pipelineAt(params.sourceKey, params.collectionKey, query) }),
   }),
 ];

@@ -1,9 +1,11 @@
 import { apiKeyRoutes } from './api-keys';
 import { manyRecordRoutes } from './many-records';
 import { catalogRoutes } from './catalog';
+import { historyRoutes } from './history';
+import { terminologyRoutes } from './terminology';
 import type { ApiRoute } from './deps';
 import { opsRoutes } from './ops';
 import { recordRoutes } from './records';
 
 /** The API: every route, in matching order. Express, authorization and /openapi.json are all built from this table. */
-export const ROUTES: readonly ApiRoute[] = [...opsRoutes, ...apiKeyRoutes, ...catalogRoutes, ...manyRecordRoutes, ...recordRoutes];
+export const ROUTES: readonly ApiRoute[] = [...opsRoutes, ...apiKeyRoutes, ...catalogRoutes, ...terminologyRoutes, ...manyRecordRoutes, ...recordRoutes, ...historyRoutes];

@@ -28,16 +28,17 @@ export const manyRecordRoutes = [
       body: await deps.bulk.accept(params.sourceKey, collection === 'resources' ? 'RESOURCE' : 'RELATIONSHIP', body.operations),
     }),
   })),
-  apiRoute({
-    method: 'get', path: `${SRC}/resources/bulk/{bulkId}`, operationId: 'getBulk', tag: 'Bulk', summary: 'Read a bulk task (alias of the task API)',
+  ...(['resources', 'relationships'] as const).map((collection) => apiRoute({
+    method: 'get', path: `${SRC}/${collection}/bulk/{bulkId}`, operationId: collection === 'resources' ? 'getBulk' : 'getRelationshipsBulk', tag: 'Bulk',
+    summary: `Read a bulk ${collection === 'resources' ? 'resource' : 'relationship'} task (alias of the task API)`,
     access: { roles: READERS, scope: 'source' }, query: TaskQuerySchema,
     responses: { 200: json('The task, with `bulkId`.', BulkTaskSchema) },
-    errors: { NOT_FOUND: 'the source or the task does not exist' },
+    errors: { NOT_FOUND: `the source or the task does not exist, or it is not a bulk of ${collection}` },
     handler: async ({ params, query, deps }) => {
-      const out = await deps.tasks.get(params.sourceKey, params.bulkId, { withReceipts: query.withReceipts, perPage: query.perPage, ...(query.cursor ? { cursor: query.cursor } : {}) });
+      const out = await deps.tasks.get(params.sourceKey, params.bulkId, { withReceipts: query.withReceipts, perPage: query.perPage, ...(query.cursor ? { cursor: query.cursor } : {}) }, { kind: 'BULK', targetType: collection === 'resources' ? 'RESOURCE' : 'RELATIONSHIP' });
       return { status: 200, body: { ...out, bulkId: out.taskId } };
     },
-  }),
+  })),
 
   apiRoute({
     method: 'post', path: `${SRC}/bundle`, operationId: 'submitBundle', tag: 'Bundle',
@@ -60,7 +61,7 @@ export const manyRecordRoutes = [
     description: 'Cancels the collection\'s active pipeline executions, then deletes its records in batches; purging resources also deletes the relationships pointing at them. The task (`pg_...`) has one DELETE receipt.',
     access: INGEST, body: PurgeBodySchema,
     responses: { 202: json('ACCEPTED: the purge runs in Temporal; poll it or its task.', PurgeAcceptedSchema) },
-    errors: { NOT_FOUND: 'the source does not exist, or the collection is not a ROOT profile / relationship type of it', FAILED_PRECONDITION: 'a purge of the same collection is still running' },
+    errors: { NOT_FOUND: 'the source does not exist, or the collection is not a ROOT profile / relationship type of it', FAILED_PRECONDITION: 'a purge of the same collection is still running', UNIMPLEMENTED: '`collectionType` is `objects` (binary objects are not part of Sluice)' },
     handler: async ({ params, body, deps }) => ({ status: 202, body: await deps.purge.start(params.sourceKey, body) }),
   }),
   apiRoute({

@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { DecisionBodySchema } from '../../schemas/decision';
 import {
   ContainedItemBodySchema, CreateRelationshipBodySchema, CreateResourceBodySchema, ExecutionListQuerySchema, ExecutionQuerySchema,
-  ListQuerySchema, PatchBodySchema, TaskQuerySchema, UpsertResourceBodySchema,
+  IncludesQuerySchema, ListQuerySchema, PatchBodySchema, TaskQuerySchema, UpsertResourceBodySchema,
 } from '../../schemas/records';
 import {
   AcceptedSchema, DecisionSchema, ExecutionSchema, PersistedDeleteSchema, PersistedRelationshipSchema, PersistedResourceSchema,
-  RelationshipSchema, ResourceSchema, TaskSchema, pageOf,
+  RelationshipSchema, RelationshipWithIncludesSchema, ResourceSchema, TaskSchema, pageOf,
 } from '../../schemas/responses';
 import type { RelationshipOutcome } from '../../records/relationships';
 import type { WriteOutcome } from '../../records/resources';
@@ -69,7 +69,7 @@ export const recordRoutes = [
   }),
   apiRoute({
     method: 'patch', path: `${SRC}/resources/{type}/{id}`, operationId: 'patchResource', tag: 'Resources', summary: 'Update a resource with JSON Patch (UPDATE)',
-    description: 'Operations `add`, `replace`, `remove` on paths under `/data` or `/contained`.',
+    description: 'JSON Patch operations `add`, `replace`, `remove` with paths relative to data (`/name`, `/address/city`), as documented.',
     access: INGEST, body: PatchBodySchema, bodyTypes: PATCH_TYPES,
     responses: { 200: json('PERSISTED.', PersistedResourceSchema), ...ACCEPTED },
     errors: { NOT_FOUND: 'the source, type or resource does not exist', ...CONCURRENT },
@@ -85,6 +85,7 @@ export const recordRoutes = [
   }),
   apiRoute({
     method: 'get', path: `${SRC}/resources/{type}/{id}`, operationId: 'getResource', tag: 'Resources', summary: 'Read a resource',
+    description: '`id` is the resource id or an identifier `{system}:{value}:{use}` of its `meta.identifier`.',
     access: READ,
     responses: { 200: json('The resource.', ResourceSchema) },
     errors: { NOT_FOUND: 'the source or the resource does not exist' },
@@ -148,10 +149,11 @@ export const recordRoutes = [
   }),
   apiRoute({
     method: 'get', path: `${SRC}/relationships/{type}/{id}`, operationId: 'getRelationship', tag: 'Relationships', summary: 'Read a relationship',
-    access: READ,
-    responses: { 200: json('The relationship.', RelationshipSchema) },
-    errors: { NOT_FOUND: 'the source or the relationship does not exist' },
-    handler: async ({ params, deps }) => ({ status: 200, body: await deps.relationships.get(params.sourceKey, params.type, params.id) }),
+    description: '`id` is `{fromId}.{toId}` or an identifier `{system}:{value}:{use}`. `includes` names resource types of the ends (repeat it, or separate with commas): their records come under `includes`, keyed by type.',
+    access: READ, query: IncludesQuerySchema,
+    responses: { 200: json('The relationship.', RelationshipWithIncludesSchema) },
+    errors: { NOT_FOUND: 'the source or the relationship does not exist', INVALID_ARGUMENT: 'an `includes` value is not a resource type of the relationship' },
+    handler: async ({ params, query, deps }) => ({ status: 200, body: await deps.relationships.get(params.sourceKey, params.type, params.id, query.includes) }),
   }),
 
   apiRoute({
