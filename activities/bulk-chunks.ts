@@ -3,7 +3,7 @@ import { SYSTEM_ACTOR } from '../src/records/actor';
 import type { z } from 'zod';
 import type { CatalogService, PipelineDefinition, RootProfile } from '../src/catalog/catalog';
 import { SluiceError, zodDetails } from '../src/errors';
-import { newId, RECORD_ID_PATTERN } from '../src/ids';
+import { CREATE_ID_PATTERN, newId } from '../src/ids';
 import { checkCreateMeta } from '../src/meta-rules';
 import { pipelineTriggered } from '../src/pipeline/trigger';
 import { recordKey } from '../src/records/keys';
@@ -38,7 +38,7 @@ function describe(raw: Record<string, unknown>): { action: Action; type: string;
 }
 
 function invalidOperation(error: z.ZodError): Outcome {
-  return { status: 'FAILURE', error: { message: 'invalid operation', details: zodDetails(error).slice(0, 100) } };
+  return { status: 'FAILURE', error: { type: 'INVALID_ARGUMENT', message: 'invalid operation', details: zodDetails(error).slice(0, 100) } };
 }
 
 /**
@@ -47,8 +47,8 @@ function invalidOperation(error: z.ZodError): Outcome {
  * so it fails alone. Anything else (the database, the network) is thrown, and the chunk's activity retries.
  */
 function failure(err: unknown): Outcome {
-  if (err instanceof SluiceError) return { status: 'FAILURE', error: { message: err.message, ...(err.details.length ? { details: err.details.slice(0, 100) } : {}) } };
-  if (err instanceof TypeError || err instanceof RangeError) return { status: 'FAILURE', error: { message: 'the operation could not be processed (internal error)' } };
+  if (err instanceof SluiceError) return { status: 'FAILURE', error: { type: err.type, message: err.message, ...(err.details.length ? { details: err.details.slice(0, 100) } : {}) } };
+  if (err instanceof TypeError || err instanceof RangeError) return { status: 'FAILURE', error: { type: 'INTERNAL', message: 'the operation could not be processed (internal error)' } };
   throw err;
 }
 
@@ -235,11 +235,11 @@ export class ChunkRunner {
     if (!ctx.pipelineOf.has(type)) ctx.pipelineOf.set(type, await this.catalog.pipeline(ctx.source, type));
     const checked = checkResource(profile, type, id, { data, contained }, { action: 'CREATE' });
     const details = [
-      ...(RECORD_ID_PATTERN.test(id) ? [] : [{ path: 'create.id', message: `must match ${RECORD_ID_PATTERN.source}` }]),
+      ...(CREATE_ID_PATTERN.test(id) ? [] : [{ path: 'create.id', message: `must match ${CREATE_ID_PATTERN.source}` }]),
       ...checkCreateMeta(meta, this.now(), 'create.meta'),
       ...checked.details,
     ];
-    if (details.length) return { outcome: { status: 'FAILURE', error: { message: `the ${type} resource is invalid`, details: details.slice(0, 100) } } };
+    if (details.length) return { outcome: { status: 'FAILURE', error: { type: 'INVALID_ARGUMENT', message: `the ${type} resource is invalid`, details: details.slice(0, 100) } } };
     const pipeline = ctx.pipelineOf.get(type);
     if (pipeline && pipelineTriggered(pipeline.steps, { action: 'CREATE', data: checked.data })) return undefined;
     const at = this.now().toISOString();
@@ -298,6 +298,7 @@ interface BatchItem {
 class CreateBatch {
   private items: BatchItem[] = [];
   private queue: Promise<void> = Promise.resolve();
+  private readonly history: Promise<void>[] = [];
 
   constructor(private readonly store: Store) {}
 
@@ -322,6 +323,8 @@ class CreateBatch {
   async flush(): Promise<void> {
     this.send();
     await this.queue;
+    // The batches' history items are written alongside the next batches; the chunk ends only once they are stored.
+    await Promise.all(this.history.splice(0));
   }
 
   private send(): void {
@@ -357,13 +360,16 @@ class CreateBatch {
       const stored = await this.store.resources.findOne({ _id: item.doc._id }, { projection: { createdBy: 1, lastWriteAt: 1, 'meta.createdAt': 1 } });
       return stored?.createdBy === item.op.opKey ? stored.lastWriteAt ?? stored.meta.createdAt : undefined;
     }));
-    // The history items of the batch, in one insert; a retried chunk computes the same `_id`s and adds nothing.
-    await recordHistory(this.store, await Promise.all(items.flatMap((item, i) => {
+    // The history items of the batch, in one batch document written while the next batch goes on (awaited by
+    // flush); a retried chunk computes the same items again.
+    const written = recordHistory(this.store, items.flatMap((item, i) => {
       const at = mine[i];
       return at === undefined ? [] : [historyItem('RESOURCE', item.doc, { action: 'CREATE', taskId: item.op.taskId, userInfo: item.op.userInfo ?? SYSTEM_ACTOR }, item.op.opKey, at)];
-    })));
+    }));
+    written.catch(() => undefined);
+    this.history.push(written);
     for (const [index, item] of items.entries()) {
-      item.settle(item.op.seq, item.raw, mine[index] !== undefined ? { status: 'SUCCESS' } : { status: 'FAILURE', error: { message: `resource ${item.doc.type}/${item.doc.id} already exists` } });
+      item.settle(item.op.seq, item.raw, mine[index] !== undefined ? { status: 'SUCCESS' } : { status: 'FAILURE', error: { type: 'ALREADY_EXISTS', message: `resource ${item.doc.type}/${item.doc.id} already exists` } });
     }
   }
 }

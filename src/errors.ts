@@ -10,6 +10,27 @@ export const ERROR_TYPES = [
 ] as const;
 export type ErrorType = (typeof ERROR_TYPES)[number];
 
+/** The HTTP status of each type: the `code` of an error answer, and of the error objects receipts carry (docs). */
+export const HTTP_STATUS: Record<ErrorType, number> = {
+  INVALID_ARGUMENT: 400,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  NOT_FOUND: 404,
+  ALREADY_EXISTS: 409,
+  FAILED_PRECONDITION: 409,
+  OUT_OF_RANGE: 400,
+  UNIMPLEMENTED: 501,
+  CONTENT_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INTERNAL: 500,
+};
+
+/** A stored error (of a receipt or a step) in the documented shape `{code, type, message, details}`. */
+export function errorObject(error: { message: string; details?: ErrorDetail[] | undefined; type?: ErrorType | undefined }, fallback: ErrorType): { code: number; type: ErrorType; message: string; details: ErrorDetail[] } {
+  const type = error.type ?? fallback;
+  return { code: HTTP_STATUS[type], type, message: error.message, details: error.details ?? [] };
+}
+
 /** The types a retry can cure: a concurrent change (FAILED_PRECONDITION) and a fault of our own (INTERNAL). */
 export const RETRYABLE_ERROR_TYPES: ReadonlySet<ErrorType> = new Set(['FAILED_PRECONDITION', 'INTERNAL']);
 

@@ -14,5 +14,7 @@ export function newTaskId(kind: TaskKind): string {
   return `${TASK_PREFIX[kind]}${newId()}`;
 }
 
-/** Client-supplied record ids (seed: Create a resource). */
-export const RECORD_ID_PATTERN = /^[a-zA-Z0-9-][\w-]{1,92}$/;
+/** Client-supplied record ids of upserts and contained items. */
+export const RECORD_ID_PATTERN = /^[a-zA-Z0-9-][\w-]{0,92}$/;
+/** Ids a CREATE may name (docs: create a resource, `{1,92}`); an UPSERT may name a one-character id (the bundle guide's `"1"`). */
+export const CREATE_ID_PATTERN = /^[a-zA-Z0-9-][\w-]{1,92}$/;

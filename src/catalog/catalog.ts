@@ -1,5 +1,6 @@
-import { SluiceError, invalid, notFound } from '../errors';
-import { boundVocabularies, type ProfileDefinition } from '../schemas/profile';
+import { SluiceError, invalid, notFound, parseOrThrow } from '../errors';
+import { boundVocabularies, ProfileDefinitionSchema, type ProfileDefinition } from '../schemas/profile';
+import { RelationshipDefinitionSchema } from '../schemas/catalog';
 import type { RelationshipDefinition, SourceBody } from '../schemas/catalog';
 import type { Step } from '../schemas/pipeline';
 import { compileProfile, ProfileCache, type CompiledProfile } from '../validation/compile-profile';
@@ -258,6 +259,37 @@ export class CatalogService {
       compileProfile({ type: 'ROOT', properties: definition.properties ?? {} }, () => undefined, vocabularies.lookup),
     );
     return { definition, compiled };
+  }
+
+  /**
+   * A registry collection (docs: collections): a ROOT profile (`resources`) or a relationship definition
+   * (`relationships`) with its latest pipeline; 404 for anything else.
+   */
+  async collection(source: string, key: string): Promise<{ type: 'resources' | 'relationships'; key: string; profile: { key: string; properties: Record<string, unknown>; description?: string; contained?: Record<string, unknown> }; pipeline?: PipelineDefinition }> {
+    const pipeline = await this.pipeline(source, key);
+    const withPipeline = pipeline ? { pipeline } : {};
+    const profile = await this.profileDefinition(source, key);
+    if (profile?.type === 'ROOT') {
+      const { type: _t, ...rest } = profile;
+      return { type: 'resources', key, profile: { key, ...rest }, ...withPipeline };
+    }
+    const doc = await this.store.relationshipDefinitions.findOne({ _id: `${source}/${key}` });
+    if (!doc) throw notFound(`collection '${key}' does not exist in source '${source}': it is neither a ROOT profile nor a relationship definition`);
+    const definition = unescapeKeys(doc.definition) as RelationshipDefinition;
+    return { type: 'relationships', key, profile: { key, properties: definition.properties ?? {}, ...(definition.description !== undefined ? { description: definition.description } : {}) }, ...withPipeline };
+  }
+
+  /** PUT of a collection: the profile of `resources`, the properties (and description) of `relationships`; true when created. */
+  async putCollection(source: string, key: string, type: 'resources' | 'relationships', profile: Record<string, unknown>): Promise<boolean> {
+    if (type === 'resources') {
+      const definition = parseOrThrow(ProfileDefinitionSchema, { ...profile, type: 'ROOT' }, 'profile');
+      return (await this.putProfile(source, key, definition)).created;
+    }
+    const current = await this.getRelationshipDefinition(source, key);
+    const { key: _k, ...rest } = current;
+    const body = parseOrThrow(RelationshipDefinitionSchema, { ...rest, ...profile }, 'profile');
+    await this.putRelationshipDefinition(source, key, body);
+    return false;
   }
 
   /** One detail per bound vocabulary that does not exist (docs: configure vocabularies before binding fields to them). */

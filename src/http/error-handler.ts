@@ -1,21 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
-import { SluiceError, type ErrorDetail, type ErrorType } from '../errors';
+import { HTTP_STATUS, SluiceError, type ErrorDetail, type ErrorType } from '../errors';
+
+export { HTTP_STATUS };
 import type { Logger } from '../logger';
 
 /** The HTTP status of each error type: the only place errors meet HTTP. */
-export const HTTP_STATUS: Record<ErrorType, number> = {
-  INVALID_ARGUMENT: 400,
-  UNAUTHENTICATED: 401,
-  PERMISSION_DENIED: 403,
-  NOT_FOUND: 404,
-  ALREADY_EXISTS: 409,
-  FAILED_PRECONDITION: 409,
-  OUT_OF_RANGE: 400,
-  UNIMPLEMENTED: 501,
-  CONTENT_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  INTERNAL: 500,
-};
 
 /** An error answer lists at most this many details, so a bad request cannot make a huge answer. */
 export const MAX_DETAILS = 100;

@@ -4,8 +4,7 @@ import type { ClientSession } from 'mongodb';
 import type { Action, TargetType } from '../domain';
 import { isDuplicateKey, type Store } from '../store/db';
 import type { HistoryDoc, RelationshipDoc, ResourceDoc } from '../store/documents';
-import { writeErrorsOf } from '../store/insert-batcher';
-import { packJson } from '../store/packed';
+import { packJson, unpackJson } from '../store/packed';
 import type { Actor } from './actor';
 
 /** What a write records in the record's history besides the record: the action, its task and who asked. */
@@ -46,7 +45,7 @@ export function historyPrefix(targetType: TargetType, recordDocId: string): stri
 type Stored = ResourceDoc | RelationshipDoc;
 
 /** The history item of one applied operation: the record as written (as it was, for a DELETE). */
-export async function historyItem(targetType: TargetType, record: Stored, entry: HistoryEntry, writeId: string, at: string): Promise<HistoryDoc> {
+export function historyItem(targetType: TargetType, record: Stored, entry: HistoryEntry, writeId: string, at: string): HistoryDoc {
   const key = writeKey(record._id, writeId);
   const operationId = KSUID.fromParts(Date.parse(at), key).string;
   const { _id, lastWrite: _w, lastWriteAt: _a, createdBy: _c, ...payload } = record as Stored & { createdBy?: string };
@@ -54,7 +53,7 @@ export async function historyItem(targetType: TargetType, record: Stored, entry:
     _id: `${historyPrefix(targetType, _id)}${key.toString('hex')}`,
     record: _id, targetType, source: record.source, type: record.type, id: record.id,
     operationId, taskId: entry.taskId, timestamp: at, action: entry.action, userInfo: entry.userInfo,
-    payload: await packJson(JSON.stringify(payload)),
+    payload: JSON.stringify(payload),
   };
 }
 
@@ -79,10 +78,32 @@ export async function recordHistory(store: Store, items: HistoryDoc[], session?:
     }
     return;
   }
+  // Many items: one batch document, named by its items, so the same batch retried is a duplicate.
+  const _id = `hb/${createHash('sha256').update(items.map((i) => i._id).sort().join('\n')).digest('hex').slice(0, 40)}`;
   try {
-    await store.history.insertMany(items, { ordered: false });
+    await store.historyBatches.insertOne({
+      _id, source: items[0]?.source ?? '', records: [...new Set(items.map((i) => i.record))], items: await packJson(JSON.stringify(items)), createdAt: new Date().toISOString(),
+    });
   } catch (err) {
-    const errors = writeErrorsOf(err);
-    if (errors.length === 0 || errors.some((e) => !isDuplicateKey(e))) throw err;
+    if (!isDuplicateKey(err)) throw err;
   }
+}
+
+/**
+ * Every history item of a record, oldest first: its single items and its items in batch documents, one per `_id` (the
+ * earliest, when a retried write was recorded twice in differently grouped batches).
+ */
+export async function readHistory(store: Store, record: string): Promise<HistoryDoc[]> {
+  const [singles, batches] = await Promise.all([
+    store.history.find({ record }).toArray(),
+    store.historyBatches.find({ records: record }).toArray(),
+  ]);
+  const byId = new Map<string, HistoryDoc>();
+  const keep = (item: HistoryDoc): void => {
+    const seen = byId.get(item._id);
+    if (!seen || item.timestamp < seen.timestamp) byId.set(item._id, item);
+  };
+  singles.forEach(keep);
+  for (const batch of batches) (await unpackJson<HistoryDoc[]>(batch.items)).filter((i) => i.record === record).forEach(keep);
+  return [...byId.values()].sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.operationId < b.operationId ? -1 : a.operationId > b.operationId ? 1 : 0));
 }

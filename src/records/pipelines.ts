@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Filter } from 'mongodb';
 import { pageBy } from '../store/paging';
-import { SluiceError, notFound } from '../errors';
+import { SluiceError, errorObject, notFound } from '../errors';
 import { newId, newTaskId } from '../ids';
 import type { OperatorContext } from '../operators';
 import { currentActor, type Actor } from './actor';
@@ -37,7 +37,7 @@ export function executionOut(doc: ExecutionDoc, withBody: boolean): Record<strin
     id: doc._id,
     pipelineDefinitionId: doc.pipelineDefinitionId,
     status: doc.status,
-    steps: doc.steps,
+    steps: doc.steps.map((step) => (step.error ? { ...step, error: errorObject(step.error, 'INVALID_ARGUMENT') } : step)),
     operation: { taskId, action, target, ...(withBody ? { body } : {}) },
     // Documented as an operation like `operation` (taskId, action, target), with the body as the steps left it.
     ...(withBody ? { processedOperation: { taskId, action, target, body: doc.processedOperation } } : {}),

@@ -42,6 +42,8 @@ export interface WriteOptions {
    * by a later request, and that write stands: nothing is written (`skipped`).
    */
   expectedVersion?: string | null;
+  /** Work that follows the write (its receipt), done at the same time as its history item. */
+  alongside?: () => Promise<unknown>;
 }
 
 /** The stored record of `targetType` with this `_id`, or null. */
@@ -57,12 +59,12 @@ export async function readRecord(store: Store, targetType: TargetType, _id: stri
  */
 type DocOf<W extends RecordWrite> = W extends { targetType: 'RESOURCE' } ? ResourceDoc : RelationshipDoc;
 
-export function writeRecord<W extends RecordWrite>(store: Store, current: DocOf<W> | null, w: W, opts?: { session?: ClientSession }): Promise<{ doc: DocOf<W>; created: boolean }>;
+export function writeRecord<W extends RecordWrite>(store: Store, current: DocOf<W> | null, w: W, opts?: { session?: ClientSession; alongside?: () => Promise<unknown> }): Promise<{ doc: DocOf<W>; created: boolean }>;
 export function writeRecord<W extends RecordWrite>(store: Store, current: DocOf<W> | null, w: W, opts: WriteOptions & { expectedVersion: string | null }): Promise<{ doc: DocOf<W>; created: boolean } | { skipped: true }>;
 export async function writeRecord(store: Store, current: StoredRecord | null, w: RecordWrite, opts: WriteOptions = {}): Promise<{ doc: StoredRecord; created: boolean } | { skipped: true }> {
   if (current?.lastWrite === w.writeId) {
     // Written by an attempt that may have died before its history item: record it (once, by its `_id`).
-    await recordHistory(store, [await historyItem(w.targetType, current, w.history, w.writeId, current.lastWriteAt ?? current.meta.updatedAt)], opts.session);
+    await Promise.all([recordHistory(store, [historyItem(w.targetType, current, w.history, w.writeId, current.lastWriteAt ?? current.meta.updatedAt)], opts.session), opts.alongside?.()]);
     return { doc: current, created: current.meta.versionId === '1' };
   }
   if (opts.expectedVersion !== undefined && (current?.meta.versionId ?? null) !== opts.expectedVersion) return { skipped: true };
@@ -83,7 +85,7 @@ export async function writeRecord(store: Store, current: StoredRecord | null, w:
       if (opts.expectedVersion !== undefined) return { skipped: true };
       throw new SluiceError('ALREADY_EXISTS', `${what} already exists`);
     }
-    await recordHistory(store, [await historyItem(w.targetType, doc, w.history, w.writeId, w.at)], opts.session);
+    await Promise.all([recordHistory(store, [historyItem(w.targetType, doc, w.history, w.writeId, w.at)], opts.session), opts.alongside?.()]);
     return { doc, created: true };
   }
   // By `_id` alone: every writer of a record holds its lock (RecordLocks) or the transaction, so `current` is the stored
@@ -92,7 +94,7 @@ export async function writeRecord(store: Store, current: StoredRecord | null, w:
     ? await store.resources.replaceOne({ _id: current._id }, doc as ResourceDoc, session)
     : await store.relationships.replaceOne({ _id: current._id }, doc as RelationshipDoc, session);
   if (res.matchedCount !== 1) throw new SluiceError('FAILED_PRECONDITION', `${what} changed while it was being written; try again`);
-  await recordHistory(store, [await historyItem(w.targetType, doc, w.history, w.writeId, w.at)], opts.session);
+  await Promise.all([recordHistory(store, [historyItem(w.targetType, doc, w.history, w.writeId, w.at)], opts.session), opts.alongside?.()]);
   return { doc, created: false };
 }
 
@@ -114,7 +116,7 @@ export async function deleteRecord(
   if (target.targetType === 'RELATIONSHIP') {
     const doc = await store.relationships.findOne({ _id }, session);
     if (!doc) return false;
-    await recordHistory(store, [await historyItem('RELATIONSHIP', doc, entry, history.writeId, history.at)], opts.session);
+    await recordHistory(store, [historyItem('RELATIONSHIP', doc, entry, history.writeId, history.at)], opts.session);
     return (await store.relationships.deleteOne({ _id }, session)).deletedCount === 1;
   }
   const resource = await store.resources.findOne({ _id }, session);
@@ -123,10 +125,10 @@ export async function deleteRecord(
     ...(await store.relationships.find({ source, 'from.type': type, 'from.id': id }, session).toArray()),
     ...(await store.relationships.find({ source, 'to.type': type, 'to.id': id }, session).toArray()),
   ];
-  const items = await Promise.all([
+  const items = [
     ...attached.map((rel) => historyItem('RELATIONSHIP', rel, entry, history.writeId, history.at)),
     historyItem('RESOURCE', resource, entry, history.writeId, history.at),
-  ]);
+  ];
   // History first: a crash after it leaves the record, and the retry finds it, deletes it and records nothing twice.
   await recordHistory(store, items, opts.session);
   await store.relationships.deleteMany({ source, 'from.type': type, 'from.id': id }, session);

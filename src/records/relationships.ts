@@ -79,7 +79,7 @@ export class RelationshipService {
       const current = await this.store.relationships.findOne({ _id: key });
       if (op && current?.lastWrite === op.opKey) {
         // A retried operation of a bulk that already wrote: its history item (recorded once) and its receipt, nothing else.
-        await recordHistory(this.store, [await historyItem('RELATIONSHIP', current, { action, taskId: op.taskId, userInfo: op.userInfo ?? currentActor() }, op.opKey, current.lastWriteAt ?? current.meta.updatedAt)]);
+        await recordHistory(this.store, [historyItem('RELATIONSHIP', current, { action, taskId: op.taskId, userInfo: op.userInfo ?? currentActor() }, op.opKey, current.lastWriteAt ?? current.meta.updatedAt)]);
         await this.tasks.completeReceipt(op, { source, action, targetType: 'RELATIONSHIP', type, id }, 'SUCCESS');
         return { taskId: op.taskId, status: 'PERSISTED' as const, created: false, relationship: relationshipOut(current) };
       }
@@ -89,9 +89,10 @@ export class RelationshipService {
         return { taskId: accepted.taskId, status: 'ACCEPTED' as const };
       }
       const taskId = op?.taskId ?? newTaskId('SINGLE');
-      const { doc, created } = await writeRecord(this.store, current, { targetType: 'RELATIONSHIP', source, type, id, ...next, writeId: op?.opKey ?? taskId, at: this.now().toISOString(), history: { action, taskId, userInfo: op?.userInfo ?? currentActor() } });
-      if (op) await this.tasks.completeReceipt(op, { source, action, targetType: 'RELATIONSHIP', type, id }, 'SUCCESS');
-      else await this.tasks.recordPersisted(taskId, { source, action, targetType: 'RELATIONSHIP', type, id, receivedAt });
+      const { doc, created } = await writeRecord(this.store, current, { targetType: 'RELATIONSHIP', source, type, id, ...next, writeId: op?.opKey ?? taskId, at: this.now().toISOString(), history: { action, taskId, userInfo: op?.userInfo ?? currentActor() } }, {
+        // The receipt is written with the history item, once the record is.
+        alongside: () => (op ? this.tasks.completeReceipt(op, { source, action, targetType: 'RELATIONSHIP', type, id }, 'SUCCESS') : this.tasks.recordPersisted(taskId, { source, action, targetType: 'RELATIONSHIP', type, id, receivedAt })),
+      });
       return { taskId, status: 'PERSISTED' as const, created, relationship: relationshipOut(doc) };
     });
   }

@@ -3,7 +3,7 @@ import { currentActor } from './actor';
 import { historyItem, recordHistory } from './history';
 import { applyPatch, type Operation } from 'fast-json-patch';
 import { SluiceError, invalid, notFound, parseOrThrow, type ErrorDetail } from '../errors';
-import { newId, newTaskId, RECORD_ID_PATTERN } from '../ids';
+import { CREATE_ID_PATTERN, newId, newTaskId, RECORD_ID_PATTERN } from '../ids';
 import { checkCreateMeta, checkUpdateMeta } from '../meta-rules';
 import { PatchedDataSchema, type ContainedItemBody, type ContainedInput, type MetaInput, type PatchBody } from '../schemas/records';
 import type { Store } from '../store/db';
@@ -127,7 +127,7 @@ export class ResourceService {
       const current = freshId ? null : await this.store.resources.findOne({ _id: key });
       if (op && current?.lastWrite === op.opKey) {
         // A retried operation of a bulk that already wrote: its history item (recorded once) and its receipt, nothing else.
-        await recordHistory(this.store, [await historyItem('RESOURCE', current, { action, taskId: op.taskId, userInfo: op.userInfo ?? currentActor() }, op.opKey, current.lastWriteAt ?? current.meta.updatedAt)]);
+        await recordHistory(this.store, [historyItem('RESOURCE', current, { action, taskId: op.taskId, userInfo: op.userInfo ?? currentActor() }, op.opKey, current.lastWriteAt ?? current.meta.updatedAt)]);
         await this.tasks.completeReceipt(op, { source, action, targetType: 'RESOURCE', type, id }, 'SUCCESS');
         return { taskId: op.taskId, status: 'PERSISTED' as const, created: false, resource: resourceOut(current) };
       }
@@ -138,9 +138,10 @@ export class ResourceService {
         return { taskId: accepted.taskId, status: 'ACCEPTED' as const };
       }
       const taskId = op?.taskId ?? newTaskId('SINGLE');
-      const { doc, created } = await writeRecord(this.store, current, { targetType: 'RESOURCE', source, type, id, ...shaped, ...(meta ? { meta } : {}), writeId: op?.opKey ?? taskId, at: this.now().toISOString(), history: { action, taskId, userInfo: op?.userInfo ?? currentActor() } });
-      if (op) await this.tasks.completeReceipt(op, { source, action, targetType: 'RESOURCE', type, id }, 'SUCCESS');
-      else await this.tasks.recordPersisted(taskId, { source, action, targetType: 'RESOURCE', type, id, receivedAt });
+      const { doc, created } = await writeRecord(this.store, current, { targetType: 'RESOURCE', source, type, id, ...shaped, ...(meta ? { meta } : {}), writeId: op?.opKey ?? taskId, at: this.now().toISOString(), history: { action, taskId, userInfo: op?.userInfo ?? currentActor() } }, {
+        // The receipt is written with the history item, once the record is.
+        alongside: () => (op ? this.tasks.completeReceipt(op, { source, action, targetType: 'RESOURCE', type, id }, 'SUCCESS') : this.tasks.recordPersisted(taskId, { source, action, targetType: 'RESOURCE', type, id, receivedAt })),
+      });
       return { taskId, status: 'PERSISTED' as const, created, resource: resourceOut(doc) };
     });
   }
@@ -149,7 +150,7 @@ export class ResourceService {
   async create(source: string, type: string, body: { id?: string; data: Record<string, unknown>; contained?: ContainedInput; meta?: MetaInput }, op?: OperationOf): Promise<WriteOutcome> {
     const freshId = body.id === undefined || body.id === '@rootId';
     const id = freshId ? newId() : body.id as string;
-    if (!RECORD_ID_PATTERN.test(id)) throw invalid(`the ${type} resource is invalid`, [{ path: 'id', message: `must match ${RECORD_ID_PATTERN.source} (or be '@rootId')` }]);
+    if (!CREATE_ID_PATTERN.test(id)) throw invalid(`the ${type} resource is invalid`, [{ path: 'id', message: `must match ${CREATE_ID_PATTERN.source} (or be '@rootId')` }]);
     return this.execute(source, type, id, 'CREATE', () => ({ draft: body, ...(body.meta ? { meta: body.meta } : {}) }), op, freshId);
   }
 

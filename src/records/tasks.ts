@@ -1,5 +1,5 @@
 import { newTaskId } from '../ids';
-import { notFound } from '../errors';
+import { errorObject, notFound } from '../errors';
 import { findOfSource, isDuplicateKey, type Store } from '../store/db';
 import type { Actor } from './actor';
 import type { Action, ReceiptStatus, TargetType, TaskKind } from '../domain';
@@ -46,13 +46,21 @@ export interface SingleOperation {
   receivedAt: string;
 }
 
+/**
+ * A receipt's error in the documented shape `{code, type, message, details}`: the type recorded with it, else the
+ * type of its outcome (a failed operation was refused as invalid, a cancelled one lost to a newer request).
+ */
+function receiptError(status: ReceiptDoc['status'], error: NonNullable<ReceiptDoc['error']>): ReturnType<typeof errorObject> {
+  return errorObject(error, status === 'CANCELLED' ? 'FAILED_PRECONDITION' : 'INVALID_ARGUMENT');
+}
+
 /** Renders a stored receipt in the seeds' shape. */
 export function receiptOut(doc: ReceiptDoc): Receipt {
   const { taskId, action, targetType, type, id, status, receivedAt, completedAt, error, pipelineExecution } = doc;
   return {
     taskId, action, targetType, type, id, status, receivedAt,
     ...(completedAt ? { completedAt } : {}),
-    ...(error ? { error } : {}),
+    ...(error ? { error: receiptError(status, error) } : {}),
     ...(pipelineExecution ? { pipelineExecution } : {}),
   };
 }

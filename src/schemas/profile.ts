@@ -230,9 +230,8 @@ const PROFILE_KEYS = ['type', 'description', 'properties', 'contained'] as const
 const ProfileNodeSchema = z
   .strictObject(
     {
-      type: z.enum(['ROOT', 'CONTAINED'], {
-        error: (iss) => (iss.input === undefined ? 'is required: "ROOT" or "CONTAINED"' : 'must be "ROOT" or "CONTAINED"'),
-      }),
+      // The readme's profile examples carry no `type`: a profile without one is a ROOT profile (answered with its type).
+      type: z.enum(['ROOT', 'CONTAINED'], { error: 'must be "ROOT" or "CONTAINED"' }).default('ROOT'),
       description: z.string({ error: 'must be a string' }).optional(),
       properties: keyed('property', PropertyDefinitionSchema),
       contained: keyed('contain', ContainedDefinitionSchema).optional(),

@@ -73,7 +73,7 @@ export const ReceiptSchema = z.object({
   status: ReceiptStatusSchema,
   receivedAt: Timestamp,
   completedAt: Timestamp.optional(),
-  error: z.object({ message: z.string(), details: z.array(ErrorDetailSchema).optional() }).optional(),
+  error: z.object({ code: z.number().int(), type: z.enum(ERROR_TYPES), message: z.string(), details: z.array(ErrorDetailSchema) }).optional().describe('The documented error object: `code` is the HTTP status of `type`.'),
   pipelineExecution: z.object({ id: z.string(), pipelineDefinitionId: z.string(), status: ExecutionStatusSchema }).optional(),
 });
 
@@ -136,7 +136,7 @@ export const ExecutionSchema = z.object({
     type: z.string(),
     status: StepStatusSchema,
     processedAt: Timestamp.optional(),
-    error: z.object({ message: z.string(), details: z.array(ErrorDetailSchema).optional() }).optional(),
+    error: z.object({ code: z.number().int(), type: z.enum(ERROR_TYPES), message: z.string(), details: z.array(ErrorDetailSchema) }).optional().describe('The documented error object.'),
     decision: DecisionSchema.optional(),
     issues: z.array(ErrorDetailSchema).optional().describe('Issues recorded by VALIDATOR rules with onFailure WARN.'),
   })).describe('In definition order.'),

@@ -1,7 +1,7 @@
 import { currentActor } from '../records/actor';
 import type { Client } from '@temporalio/client';
 import { SluiceError, invalid, type ErrorDetail } from '../errors';
-import { newId, newTaskId, RECORD_ID_PATTERN } from '../ids';
+import { CREATE_ID_PATTERN, newId, newTaskId, RECORD_ID_PATTERN } from '../ids';
 import type { BundleBody } from '../schemas/bundle';
 import type { RelationshipOperation, ResourceOperation } from '../schemas/bulk';
 import type { Store } from '../store/db';
@@ -144,9 +144,9 @@ export class BundleService {
       if (ID_TOKEN.test(given)) {
         bad.add(i);
         details.push({ path, message: op.action === 'CREATE' ? `must be an id, '@rootId' or '@rootId${i + 1}' (this is resource operation ${i + 1})` : 'an id token names a record this bundle creates: only a CREATE may carry one' });
-      } else if ((op.action === 'CREATE' || op.action === 'UPSERT') && !RECORD_ID_PATTERN.test(given)) {
+      } else if ((op.action === 'CREATE' || op.action === 'UPSERT') && !(op.action === 'CREATE' ? CREATE_ID_PATTERN : RECORD_ID_PATTERN).test(given)) {
         bad.add(i);
-        details.push({ path, message: `must match ${RECORD_ID_PATTERN.source}` });
+        details.push({ path, message: `must match ${(op.action === 'CREATE' ? CREATE_ID_PATTERN : RECORD_ID_PATTERN).source}` });
       }
       return given;
     });

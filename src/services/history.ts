@@ -2,11 +2,10 @@ import { SluiceError, notFound } from '../errors';
 import type { CatalogService } from '../catalog/catalog';
 import { relationshipOut } from '../records/relationships';
 import { resourceOut } from '../records/resources';
-import { historyIdOf } from '../records/history';
+import { historyIdOf, readHistory } from '../records/history';
 import { documentId } from '../records/keys';
 import type { Store } from '../store/db';
 import type { HistoryDoc, RelationshipDoc, ResourceDoc } from '../store/documents';
-import { unpackJson } from '../store/packed';
 import type { HistoryItem } from '../schemas/responses';
 
 /** The collection types of the history paths (docs: versionhistory); `objects` is documented, and 501 here. */
@@ -36,35 +35,30 @@ export class HistoryService {
       throw new SluiceError('OUT_OF_RANGE', 'the range is empty: "from" is after "to"', [{ path: 'from', message: `${range.from} is after ${range.to}` }]);
     }
     const { record } = await this.recordOf(source, collectionType, collectionKey, itemId);
-    const timestamp: Record<string, string> = {};
-    if (range.from !== undefined) timestamp.$gte = new Date(range.from).toISOString();
-    if (range.to !== undefined) timestamp.$lte = new Date(range.to).toISOString();
-    const docs = await this.store.history
-      .find({ record, ...(Object.keys(timestamp).length ? { timestamp } : {}) }, { projection: { payload: 0 } })
-      .sort({ timestamp: 1, operationId: 1 })
-      .skip((range.page - 1) * range.perPage)
-      .limit(range.perPage)
-      .toArray();
-    return Promise.all(docs.map((d) => itemOut(d as HistoryDoc, false)));
+    const from = range.from === undefined ? undefined : new Date(range.from).toISOString();
+    const to = range.to === undefined ? undefined : new Date(range.to).toISOString();
+    const items = (await readHistory(this.store, record)).filter((i) => (from === undefined || i.timestamp >= from) && (to === undefined || i.timestamp <= to));
+    return items.slice((range.page - 1) * range.perPage, range.page * range.perPage).map((d) => itemOut(d, false));
   }
 
   /** One item, with the record as the operation wrote it when `withPayload`; 404 when the record has no such item. */
   async get(source: string, collectionType: HistoryCollectionType, collectionKey: string, itemId: string, operationId: string, withPayload: boolean): Promise<HistoryItem> {
     const { targetType, record } = await this.recordOf(source, collectionType, collectionKey, itemId);
     const _id = historyIdOf(targetType, record, operationId);
-    const doc = _id === undefined ? null : await this.store.history.findOne({ _id });
+    const single = _id === undefined ? null : await this.store.history.findOne({ _id });
+    const doc = single ?? (_id === undefined ? undefined : (await readHistory(this.store, record)).find((i) => i._id === _id));
     if (!doc || doc.operationId !== operationId) throw notFound(`${collectionKey}/${itemId} has no history item '${operationId}'`);
     return itemOut(doc, withPayload);
   }
 }
 
-async function itemOut(doc: HistoryDoc, withPayload: boolean): Promise<HistoryItem> {
+function itemOut(doc: HistoryDoc, withPayload: boolean): HistoryItem {
   const item: HistoryItem = {
     id: doc.id, type: doc.type, targetType: doc.targetType === 'RESOURCE' ? 'resources' : 'relationships',
     operationId: doc.operationId, taskId: doc.taskId, timestamp: doc.timestamp, action: doc.action, userInfo: doc.userInfo,
   };
   if (!withPayload) return item;
-  const stored = await unpackJson<Record<string, unknown>>(doc.payload);
+  const stored = JSON.parse(doc.payload) as Record<string, unknown>;
   const full = { _id: doc.record, ...stored };
   return { ...item, payload: doc.targetType === 'RESOURCE' ? resourceOut(full as unknown as ResourceDoc) : relationshipOut(full as unknown as RelationshipDoc) };
 }

@@ -1,6 +1,7 @@
 import { MongoClient, type Collection, type Db, type Filter } from 'mongodb';
 import type {
   ConceptDoc,
+  HistoryBatchDoc,
   HistoryDoc,
   VocabularyDoc,
   ApiKeyDoc, BulkChunkDoc, BundleDoc, ChunkProgressDoc, ExecutionDoc, LockDoc, PipelineDoc, ProfileDoc, PurgeDoc, ReceiptDoc,
@@ -33,6 +34,7 @@ export interface Store {
   recordLocks: Collection<LockDoc>;
   /** Every applied operation of every record (version history), written by the record's writer. */
   history: Collection<HistoryDoc>;
+  historyBatches: Collection<HistoryBatchDoc>;
   /** The terminology module: vocabularies and their concepts, for profile `binding`s. */
   vocabularies: Collection<VocabularyDoc>;
   concepts: Collection<ConceptDoc>;
@@ -82,6 +84,7 @@ export async function connectStore(uri: string, dbName: string): Promise<Store> 
     bulkProgress: db.collection('bulk_progress'),
     recordLocks: db.collection('record_locks'),
     history: db.collection('history'),
+    historyBatches: db.collection('history_batches'),
     vocabularies: db.collection('vocabularies'),
     concepts: db.collection('concepts'),
     close: () => client.close(),
@@ -106,6 +109,7 @@ export async function ensureIndexes(store: Store): Promise<void> {
     store.executions.createIndex({ opKey: 1 }),
     store.history.createIndex({ record: 1, timestamp: 1, operationId: 1 }),
     store.concepts.createIndex({ vocabularyKey: 1, code: 1 }),
+    store.historyBatches.createIndex({ records: 1 }),
   ]);
 }
 

@@ -1,4 +1,5 @@
 import type { Binary } from 'mongodb';
+import type { ErrorType } from '../errors';
 import type {
   Action, Decision, ExecutionStatus, PurgeCollectionType, PurgeStatus, ReceiptStatus, Role, StepStatus, TargetType, TaskKind,
 } from '../domain';
@@ -169,7 +170,7 @@ export interface ReceiptDoc {
   status: ReceiptStatus;
   receivedAt: string;
   completedAt?: string;
-  error?: { message: string; details?: { path?: string; message: string }[] };
+  error?: { message: string; details?: { path?: string; message: string }[]; type?: ErrorType };
   pipelineExecution?: { id: string; pipelineDefinitionId: string; status: string };
 }
 
@@ -177,7 +178,7 @@ export interface ExecutionStep {
   type: string;
   status: StepStatus;
   processedAt?: string;
-  error?: { message: string; details?: { path?: string; message: string }[] };
+  error?: { message: string; details?: { path?: string; message: string }[]; type?: ErrorType };
   decision?: Decision;
   issues?: { path?: string; message: string }[];
 }
@@ -196,7 +197,7 @@ export interface ReceiptPatch {
   status: ReceiptStatus;
   executionStatus: ExecutionStatus;
   completedAt?: string;
-  error?: { message: string; details?: { path?: string; message: string }[] };
+  error?: { message: string; details?: { path?: string; message: string }[]; type?: ErrorType };
 }
 
 /** The receipt's fields a ReceiptPatch sets. */
@@ -273,7 +274,23 @@ export interface HistoryDoc {
   timestamp: string;
   action: Action;
   userInfo: { id: string; email?: string };
-  payload: Binary;
+  /** The record as written, as JSON (a string costs FerretDB far less than nested fields, and no deflate here). */
+  payload: string;
+}
+
+/**
+ * The history items of one batch of writes (a bulk's batched CREATEs, a purge batch, a resource deleted with its
+ * relationships): one document instead of one per item, as a bulk's staged chunk is. Reads merge these with single
+ * items and keep one item per `_id` (a retried batch grouped otherwise writes its items again under another batch).
+ */
+export interface HistoryBatchDoc {
+  _id: string;
+  source: string;
+  /** The `_id`s of the records with an item in the batch: what a record's history is read by. */
+  records: string[];
+  /** The items (HistoryDoc[]), packed. */
+  items: Binary;
+  createdAt: string;
 }
 
 /** A chunk of a bulk's staged operations, packed (see packJson): ids of generated records are fixed in it. */

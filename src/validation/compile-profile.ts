@@ -60,7 +60,7 @@ function compilingWith<T>(concepts: VocabularyLookup, compile: () => T): T {
 }
 
 /** Resource ids a `reference` may hold (the seeds' id pattern); `@rootId` tokens are replaced before validation. */
-export const REFERENCE_ID_PATTERN = /^[a-zA-Z0-9-][\w-]{1,92}$/;
+export const REFERENCE_ID_PATTERN = /^[a-zA-Z0-9-][\w-]{0,92}$/;
 
 /** Compiles a profile once into a validator; contained profiles are looked up and compiled on first use. */
 export function compileProfile(profile: ProfileDefinition, lookup: ProfileLookup, concepts: VocabularyLookup = NO_VOCABULARIES): CompiledProfile {
@@ -205,7 +205,7 @@ function compileType(def: PropertyDefinition, at: string): Check {
       return compileArray(def.items, at);
     case 'reference': {
       const target = def.profile === undefined ? '' : ` of profile "${def.profile}"`;
-      const message = `must be a resource id${target} (2 to 93 letters, digits, "_" or "-", not starting with "_")`;
+      const message = `must be a resource id${target} (1 to 93 letters, digits, "_" or "-", not starting with "_")`;
       return stringCheck('a resource id', (s) => (REFERENCE_ID_PATTERN.test(s) ? undefined : message));
     }
     default:

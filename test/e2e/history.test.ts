@@ -1,3 +1,4 @@
+import { historyItem, readHistory, recordHistory } from '../../src/records/history';
 import { writeRecord } from '../../src/records/record-writes';
 import type { ResourceDoc } from '../../src/store/documents';
 import { expectError, startApi, type TestApi } from '../support/api';
@@ -89,6 +90,20 @@ describe('single operations', () => {
     await writeRecord(api.store, first.doc, w);
     const list = await items('resources', 'provider', 'h-prov-2');
     expect(list.filter((i) => i.taskId === 's_retry')).toHaveLength(1);
+  });
+
+  test('a batch retried with another grouping (a retried bulk chunk) still shows each operation once', async () => {
+    const docs = ['h-batch-1', 'h-batch-2', 'h-batch-3'].map((id) => ({ _id: `demo/provider/${id}`, source: 'demo', type: 'provider', id, data: { name: id }, contained: {}, meta: { createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', identifier: [], source: 'demo', versionId: '1' } }));
+    const item = (d: (typeof docs)[number], at: string) => historyItem('RESOURCE', d as ResourceDoc, { action: 'CREATE', taskId: 'bk_retried', userInfo: { id: 'k' } }, `bk_retried:${d.id}`, at);
+    await recordHistory(api.store, docs.map((d) => item(d, '2026-01-01T00:00:00.000Z')));
+    // The retry batches only the last two, later: their items are the same writes.
+    await recordHistory(api.store, docs.slice(1).map((d) => item(d, '2026-01-01T00:00:05.000Z')));
+    await recordHistory(api.store, docs.map((d) => item(d, '2026-01-01T00:00:00.000Z')));
+    for (const d of docs) {
+      const list = await readHistory(api.store, d._id);
+      expect(list.map((i) => [i.action, i.timestamp])).toEqual([['CREATE', '2026-01-01T00:00:00.000Z']]);
+    }
+    expect(await api.store.historyBatches.countDocuments({ records: 'demo/provider/h-batch-2' })).toBe(2);
   });
 });
 

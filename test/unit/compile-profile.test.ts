@@ -113,9 +113,9 @@ describe('primitive types', () => {
     ['time: a zone', { type: 'time' }, '10:00:00Z', at(TIME_FORMAT)],
     ['time: a number', { type: 'time' }, 1000, at('must be a time (got number)')],
     ['reference: an id', { type: 'reference', profile: 'office' }, '2Yl1UyPZbG7WRYI0v3I4cxZ0yF8', OK],
-    ['reference: a short id', { type: 'reference', profile: 'office' }, 'a', at('must be a resource id of profile "office" (2 to 93 letters, digits, "_" or "-", not starting with "_")')],
-    ['reference: a path', { type: 'reference', profile: 'office' }, 'office/abc', at('must be a resource id of profile "office" (2 to 93 letters, digits, "_" or "-", not starting with "_")')],
-    ['reference: an unreplaced token', { type: 'reference', profile: 'office' }, '@rootId', at('must be a resource id of profile "office" (2 to 93 letters, digits, "_" or "-", not starting with "_")')],
+    ['reference: an empty id', { type: 'reference', profile: 'office' }, '', at('must be a resource id of profile "office" (1 to 93 letters, digits, "_" or "-", not starting with "_")')],
+    ['reference: a path', { type: 'reference', profile: 'office' }, 'office/abc', at('must be a resource id of profile "office" (1 to 93 letters, digits, "_" or "-", not starting with "_")')],
+    ['reference: an unreplaced token', { type: 'reference', profile: 'office' }, '@rootId', at('must be a resource id of profile "office" (1 to 93 letters, digits, "_" or "-", not starting with "_")')],
     ['reference: a number', { type: 'reference', profile: 'office' }, 42, at('must be a resource id (got number)')],
   ])('%s', (_name, def, value, expected) => {
     expect(validateX(def, value)).toEqual(expected);

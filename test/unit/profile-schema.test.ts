@@ -122,11 +122,14 @@ describe('ProfileDefinitionSchema accepts', () => {
   });
 });
 
+test('a profile without type is a ROOT profile (docs: clinia.readme.io/docs/managing-profiles examples carry none)', () => {
+  expect(ProfileDefinitionSchema.parse({ properties: { name: { type: 'symbol' } } })).toEqual({ type: 'ROOT', properties: { name: { type: 'symbol' } } });
+});
+
 describe('ProfileDefinitionSchema rejects', () => {
   test.each<[string, unknown, Issue[]]>([
     ['a non-object', [], [{ path: [], message: 'must be an object with keys type, description, properties, contained' }]],
-    ['a missing type and properties', {}, [
-      { path: ['type'], message: 'is required: "ROOT" or "CONTAINED"' },
+    ['missing properties (a missing type is ROOT, as the readme examples write profiles)', {}, [
       { path: ['properties'], message: 'is required: an object mapping property keys to property definitions' },
     ]],
     ['properties that is an array', { type: 'ROOT', properties: [] }, [

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RelationshipDefinitionSchema, SourceBodySchema } from '../../schemas/catalog';
 import { PipelineBodySchema } from '../../schemas/pipeline';
-import { ProfileDefinitionSchema } from '../../schemas/profile';
+import { KeySchema, ProfileDefinitionSchema } from '../../schemas/profile';
 import {
   PipelineDefinitionSchema, ProfileSchema, RelationshipDefinitionOutSchema, SourceSchema, listOf,
 } from '../../schemas/responses';
@@ -15,6 +15,17 @@ const READ = { roles: READERS, scope: 'source' } as const;
 const PipelineQuerySchema = z.strictObject({
   version: z.coerce.number({ error: 'must be a version number (1, 2, ...)' }).int('must be a whole version number (1, 2, ...)').min(1, 'must be a version number (1, 2, ...)').optional().describe('A version of the pipeline definition (1, 2, ...); the latest by default.'),
   revisionId: z.string().min(1).max(100).optional().describe('The revision id of a pipeline definition.'),
+});
+
+const CollectionBodySchema = z.strictObject({
+  type: z.enum(['resources', 'relationships'], { error: 'must be "resources" or "relationships"' }).default('resources').describe('What the collection holds; `resources` when absent (the page\'s example omits it).'),
+  profile: z.looseObject({}).describe('`resources`: the ROOT profile (`properties`, `description?`, `contained?`); `relationships`: the properties of an existing relationship definition.'),
+});
+const CollectionSchema = z.object({
+  type: z.enum(['resources', 'relationships']),
+  key: KeySchema,
+  profile: z.object({ key: KeySchema, properties: z.record(z.string(), z.unknown()), description: z.string().optional(), contained: z.record(z.string(), z.unknown()).optional() }),
+  pipeline: PipelineDefinitionSchema.optional().describe('The latest pipeline definition, when there is one.'),
 });
 
 /** Catalog and schema endpoints: sources, profiles, relationship definitions, pipelines (SPEC §2). */
@@ -93,6 +104,25 @@ export const catalogRoutes = [
     handler: async ({ params, deps }) => ({ status: 200, body: await deps.catalog.getRelationshipDefinition(params.sourceKey, params.key) }),
   }),
 
+  apiRoute({
+    method: 'put', path: `${SRC}/collections/{collectionKey}`, operationId: 'putCollection', tag: 'Catalog',
+    summary: 'Create or update a registry collection: a ROOT profile, or the properties of a relationship definition (admin)',
+    description: 'The collection key is the profile key or the relationship definition key. For `relationships` the definition must exist (its ends are set with PUT .../relationship-definitions/{key}).',
+    access: ADMIN, body: CollectionBodySchema,
+    responses: { 200: json('Updated (or unchanged).', CollectionSchema), 201: json('Created.', CollectionSchema) },
+    errors: { NOT_FOUND: 'the source, or (relationships) the relationship definition, does not exist' },
+    handler: async ({ params, body, deps }) => {
+      const created = await deps.catalog.putCollection(params.sourceKey, params.collectionKey, body.type, body.profile);
+      return { status: created ? 201 : 200, body: await deps.catalog.collection(params.sourceKey, params.collectionKey) };
+    },
+  }),
+  apiRoute({
+    method: 'get', path: `${SRC}/collections/{collectionKey}`, operationId: 'getCollection', tag: 'Catalog', summary: 'Read a collection: its profile and its pipeline',
+    access: READ,
+    responses: { 200: json('The collection.', CollectionSchema) },
+    errors: { NOT_FOUND: 'the source does not exist, or the key is neither a ROOT profile nor a relationship definition' },
+    handler: async ({ params, deps }) => ({ status: 200, body: await deps.catalog.collection(params.sourceKey, params.collectionKey) }),
+  }),
   apiRoute({
     method: 'put', path: `${SRC}/collections/{collectionKey}/pipeline`, operationId: 'putPipeline', tag: 'Catalog',
     summary: 'Define the pipeline of a collection (admin); every change makes a new version',

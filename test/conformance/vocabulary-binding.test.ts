@@ -20,6 +20,7 @@ afterAll(async () => {
   await api.close();
 });
 
+describe('Vocabulary binding — https://docs.clinia.com/explanation/field-validation/vocabulary (vocabularies: https://docs.clinia.com/explanation/vocabularies, concepts: https://docs.clinia.com/explanation/concepts, profile: https://docs.clinia.com/docs/vocabulary-based-validation)', () => {
 // The readme's provider profile with its spokenLanguages binding, as documented.
 const provider = {
   type: 'ROOT',
@@ -72,4 +73,5 @@ test('bad input: a binding to a missing vocabulary, on a symbol, a bad strength;
   expectError(await api.request('PUT', '/terminology/v1/vocabularies/other', { key: sourceAdmin, body: { title: 'x' } }), 403, 'PERMISSION_DENIED');
   const reader = await api.key(['read'], ['vocab']);
   expect((await api.request('GET', '/terminology/v1/vocabularies', { key: reader })).body.data.map((v: { key: string }) => v.key)).toEqual(['spoken-language']);
+});
 });
