@@ -284,6 +284,12 @@ export function createPipelineActivities(deps: ActivityDeps) {
       if (violations.length) return fail('profile validation failed after the last step', violations);
       const what = `${target.targetType.toLowerCase()} ${target.type}/${target.id}`;
       const key = documentId(doc.source, target.type, target.id);
+      // The execution ends SUCCESSFUL once the record is written, at the same time as the write's history item.
+      let succeeded = false;
+      const succeed = async (): Promise<void> => {
+        await update(doc, 'SUCCESSFUL', staged);
+        succeeded = true;
+      };
       const outcome = await locks.run(lockKey(target.targetType, key), async () => {
         const current = await readRecord(store, target.targetType, key);
         if (current?.lastWrite === executionId) return 'done';
@@ -292,7 +298,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
         const history = { action, taskId: doc.operation.taskId, userInfo: doc.userInfo ?? SYSTEM_ACTOR };
         const common = { source: doc.source, type: target.type, id: target.id, data: body.data, ...(body.meta ? { meta: body.meta } : {}), writeId: executionId, at, history };
         if (target.targetType === 'RESOURCE') {
-          await writeRecord(store, current as ResourceDoc | null, { ...common, targetType: 'RESOURCE', contained: body.contained ?? {} });
+          await writeRecord(store, current as ResourceDoc | null, { ...common, targetType: 'RESOURCE', contained: body.contained ?? {} }, { alongside: succeed });
           return 'done';
         }
         const stored = current as RelationshipDoc | null;
@@ -302,11 +308,11 @@ export function createPipelineActivities(deps: ActivityDeps) {
         for (const end of [from, to]) {
           if (!(await readRecord(store, 'RESOURCE', documentId(doc.source, end.type, end.id)))) return `resource ${end.type}/${end.id} no longer exists`;
         }
-        await writeRecord(store, stored, { ...common, targetType: 'RELATIONSHIP', from, to });
+        await writeRecord(store, stored, { ...common, targetType: 'RELATIONSHIP', from, to }, { alongside: succeed });
         return 'done';
       });
       if (outcome !== 'done') return fail(outcome);
-      await update(doc, 'SUCCESSFUL', staged);
+      if (!succeeded) await update(doc, 'SUCCESSFUL', staged);
       return 'SUCCESSFUL';
     },
 
