@@ -1,7 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
 import { HTTP_STATUS, SluiceError, type ErrorDetail, type ErrorType } from '../errors';
-
-export { HTTP_STATUS };
 import type { Logger } from '../logger';
 
 /** The HTTP status of each error type: the only place errors meet HTTP. */

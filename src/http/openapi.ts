@@ -13,7 +13,7 @@ import {
 } from '../schemas/records';
 import * as R from '../schemas/responses';
 import { version } from '../../package.json';
-import { HTTP_STATUS } from './error-handler';
+import { HTTP_STATUS } from '../errors';
 import { TAGS, type Route } from './route';
 import { ROUTES } from './routes';
 

@@ -22,11 +22,6 @@ function writeKey(recordId: string, writeId: string): Buffer {
   return createHash('sha256').update(`${recordId}\u0000${writeId}`).digest().subarray(0, 16);
 }
 
-/** The operation id of a write: a KSUID of the write's time whose payload is the write's key (K-sortable by time). */
-export function operationIdFor(at: string, recordId: string, writeId: string): string {
-  return KSUID.fromParts(Date.parse(at), writeKey(recordId, writeId)).string;
-}
-
 /** The `_id` of a history item from its operation id, or undefined when the id is not one Sluice made. */
 export function historyIdOf(targetType: TargetType, recordId: string, operationId: string): string | undefined {
   if (!/^[0-9A-Za-z]{27}$/.test(operationId)) return undefined;
@@ -46,6 +41,7 @@ type Stored = ResourceDoc | RelationshipDoc;
 
 /** The history item of one applied operation: the record as written (as it was, for a DELETE). */
 export function historyItem(targetType: TargetType, record: Stored, entry: HistoryEntry, writeId: string, at: string): HistoryDoc {
+  // The operation id: a KSUID of the write's time whose payload is the write's key (K-sortable by time).
   const key = writeKey(record._id, writeId);
   const operationId = KSUID.fromParts(Date.parse(at), key).string;
   const { _id, lastWrite: _w, lastWriteAt: _a, createdBy: _c, ...payload } = record as Stored & { createdBy?: string };

@@ -103,7 +103,7 @@ export class BundleService {
     const taskId = newTaskId('BUNDLE');
     const userInfo = currentActor();
     await this.store.bundles.insertOne({ _id: taskId, source, receivedAt, ops, state: 'OPEN', started: [], userInfo, createdAt: this.now().toISOString() });
-    await this.store.tasks.insertOne({ _id: taskId, source, kind: 'BUNDLE', operationCount: ops.length, userInfo, createdAt: receivedAt });
+    await this.store.tasks.insertOne({ _id: taskId, source, kind: 'BUNDLE', operationCount: ops.length, createdAt: receivedAt });
     // Receipts of operations with a pipeline are written when their execution is (PipelineService.accept).
     const receipts: ReceiptDoc[] = ops.filter((o) => !o.pipelineDefinitionId).map((o) => ({
       _id: `${taskId}:${o.seq}`, taskId, seq: o.seq, source, action: o.action, targetType: o.targetType, type: o.type, id: o.id, status: 'PENDING', receivedAt,

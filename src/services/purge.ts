@@ -96,7 +96,7 @@ export class PurgeService {
         createdAt: at, updatedAt: at, userInfo: currentActor(), progress: { stage: 0, batch: 0 },
       };
       await this.store.purges.insertOne({ ...created });
-      await this.store.tasks.insertOne({ _id: purgeId, source, kind: 'PURGE', operationCount: 1, userInfo: currentActor(), createdAt: at });
+      await this.store.tasks.insertOne({ _id: purgeId, source, kind: 'PURGE', operationCount: 1, createdAt: at });
       await this.store.receipts.insertOne({
         _id: `${purgeId}:0`, taskId: purgeId, seq: 0, source, action: 'DELETE', targetType, type: req.collectionKey, id: req.collectionKey,
         status: 'PENDING', receivedAt: at,

@@ -144,7 +144,7 @@ export interface TaskDoc {
   operationCount: number;
   /** Bulk tasks: what the operations target. */
   targetType?: TargetType;
-  /** Who sent the request (history `userInfo`). */
+  /** Bulk tasks: who sent the bulk (history `userInfo`); a bundle and a purge keep theirs on their own document. */
   userInfo?: { id: string; email?: string };
   /** Bulk tasks: the position of each staged chunk's first operation (one entry per chunk). */
   chunkStarts?: number[];

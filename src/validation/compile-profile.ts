@@ -22,9 +22,6 @@ export interface Violation {
 export interface ValidationInput {
   data: unknown;
   contained?: unknown;
-  id?: unknown;
-  type?: unknown;
-  meta?: unknown;
 }
 
 /** The operation being validated, for `when` operators; the action defaults to CREATE; `previous` is the stored record. */

@@ -394,7 +394,7 @@ describe('when', () => {
     ['changed: without previous, a value counts as changed', { data: { name: 'lower' } }, { action: 'CREATE' }, at('must match the pattern ^\\p{Lu}', 'data.name')],
     ['paths are relative to data (changed: "data." prefix gone)', { data: { region: 'strict' } }, undefined, at('is required', 'data.code')],
     ['and skip when the data does not match', { data: { region: 'lenient' } }, undefined, OK],
-    ['meta passed with the input is not visible to when any more (changed: paths are relative to data)', { data: {}, meta: { region: 'strict' } }, undefined, OK],
+    ['meta passed with the input is not visible to when any more (changed: paths are relative to data)', { data: {}, meta: { region: 'strict' } } as ValidationInput, undefined, OK],
   ])('%s', (_name, input, ctx, expected) => {
     expect(profile.validate(input, ctx)).toEqual(expected);
   });
