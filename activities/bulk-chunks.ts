@@ -1,4 +1,3 @@
-import { historyItem, recordHistory } from '../src/records/history';
 import { SYSTEM_ACTOR } from '../src/records/actor';
 import type { z } from 'zod';
 import type { CatalogService, PipelineDefinition, RootProfile } from '../src/catalog/catalog';
@@ -298,7 +297,6 @@ interface BatchItem {
 class CreateBatch {
   private items: BatchItem[] = [];
   private queue: Promise<void> = Promise.resolve();
-  private readonly history: Promise<void>[] = [];
 
   constructor(private readonly store: Store) {}
 
@@ -307,7 +305,8 @@ class CreateBatch {
   }
 
   add(op: OperationOf, raw: Record<string, unknown>, doc: ResourceDoc, settle: Settle): void {
-    this.items.push({ op, raw, doc: { ...doc, createdBy: op.opKey }, settle });
+    // The record carries its CREATE's history entry: it is its own history item until a later write replaces it.
+    this.items.push({ op, raw, doc: { ...doc, createdBy: op.opKey, lastEntry: { action: 'CREATE', taskId: op.taskId, userInfo: op.userInfo ?? SYSTEM_ACTOR } }, settle });
     if (this.items.length >= INSERT_BATCH) this.send();
   }
 
@@ -323,8 +322,6 @@ class CreateBatch {
   async flush(): Promise<void> {
     this.send();
     await this.queue;
-    // The batches' history items are written alongside the next batches; the chunk ends only once they are stored.
-    await Promise.all(this.history.splice(0));
   }
 
   private send(): void {
@@ -354,22 +351,14 @@ class CreateBatch {
       }
     }
     // A duplicate is this operation's own earlier insert when a chunk is retried (a later operation of the bulk may
-    // have changed the record since: `createdBy` stays); else the id was taken. The earlier insert's time is kept.
+    // have changed the record since: `createdBy` stays); else the id was taken.
     const mine = await Promise.all(items.map(async (item, index) => {
-      if (!failedIndexes.has(index)) return item.doc.lastWriteAt ?? item.doc.meta.createdAt;
-      const stored = await this.store.resources.findOne({ _id: item.doc._id }, { projection: { createdBy: 1, lastWriteAt: 1, 'meta.createdAt': 1 } });
-      return stored?.createdBy === item.op.opKey ? stored.lastWriteAt ?? stored.meta.createdAt : undefined;
+      if (!failedIndexes.has(index)) return true;
+      const stored = await this.store.resources.findOne({ _id: item.doc._id }, { projection: { createdBy: 1 } });
+      return stored?.createdBy === item.op.opKey;
     }));
-    // The history items of the batch, in one batch document written while the next batch goes on (awaited by
-    // flush); a retried chunk computes the same items again.
-    const written = recordHistory(this.store, items.flatMap((item, i) => {
-      const at = mine[i];
-      return at === undefined ? [] : [historyItem('RESOURCE', item.doc, { action: 'CREATE', taskId: item.op.taskId, userInfo: item.op.userInfo ?? SYSTEM_ACTOR }, item.op.opKey, at)];
-    }));
-    written.catch(() => undefined);
-    this.history.push(written);
     for (const [index, item] of items.entries()) {
-      item.settle(item.op.seq, item.raw, mine[index] !== undefined ? { status: 'SUCCESS' } : { status: 'FAILURE', error: { type: 'ALREADY_EXISTS', message: `resource ${item.doc.type}/${item.doc.id} already exists` } });
+      item.settle(item.op.seq, item.raw, mine[index] ? { status: 'SUCCESS' } : { status: 'FAILURE', error: { type: 'ALREADY_EXISTS', message: `resource ${item.doc.type}/${item.doc.id} already exists` } });
     }
   }
 }

@@ -1,4 +1,4 @@
-import { historyItem, recordHistory } from '../src/records/history';
+import { historyItem, itemsBeforeReplacing, recordHistory } from '../src/records/history';
 import { SYSTEM_ACTOR } from '../src/records/actor';
 import { cancellationSignal, heartbeat } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
@@ -95,12 +95,12 @@ export function createPurgeActivities(deps: ActivityDeps) {
     // and the records it has not deleted yet.
     if (stage === 'records' && doc.collectionType === 'resources') {
       const found = await store.resources.find(byId).toArray();
-      await recordHistory(store, found.map((r) => historyItem('RESOURCE', r, entry, doc._id, at)));
+      await recordHistory(store, [...itemsBeforeReplacing('RESOURCE', found), ...found.map((r) => historyItem('RESOURCE', r, entry, doc._id, at))]);
       await store.resources.deleteMany(byId);
       return ids.length - (await store.resources.countDocuments(byId));
     }
     const found = await store.relationships.find(byId).toArray();
-    await recordHistory(store, found.map((r) => historyItem('RELATIONSHIP', r, entry, doc._id, at)));
+    await recordHistory(store, [...itemsBeforeReplacing('RELATIONSHIP', found), ...found.map((r) => historyItem('RELATIONSHIP', r, entry, doc._id, at))]);
     await store.relationships.deleteMany(byId);
     return ids.length - (await store.relationships.countDocuments(byId));
   }

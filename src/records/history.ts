@@ -1,18 +1,13 @@
 import { createHash } from 'node:crypto';
 import KSUID from 'ksuid';
 import type { ClientSession } from 'mongodb';
-import type { Action, TargetType } from '../domain';
+import type { TargetType } from '../domain';
 import { isDuplicateKey, type Store } from '../store/db';
-import type { HistoryDoc, RelationshipDoc, ResourceDoc } from '../store/documents';
-import { packJson, unpackJson } from '../store/packed';
-import type { Actor } from './actor';
+import type { HistoryDoc, HistoryEntryDoc, RelationshipDoc, ResourceDoc } from '../store/documents';
+import { historyBatchItems, insertHistoryBatch } from '../store/history-batches';
 
 /** What a write records in the record's history besides the record: the action, its task and who asked. */
-export interface HistoryEntry {
-  action: Action;
-  taskId: string;
-  userInfo: Actor;
-}
+export type HistoryEntry = HistoryEntryDoc;
 
 /**
  * The key of a write in its record's history: a hash of the record and the writing operation, the same on every
@@ -44,13 +39,29 @@ export function historyItem(targetType: TargetType, record: Stored, entry: Histo
   // The operation id: a KSUID of the write's time whose payload is the write's key (K-sortable by time).
   const key = writeKey(record._id, writeId);
   const operationId = KSUID.fromParts(Date.parse(at), key).string;
-  const { _id, lastWrite: _w, lastWriteAt: _a, createdBy: _c, ...payload } = record as Stored & { createdBy?: string };
+  const { _id, lastWrite: _w, lastWriteAt: _a, createdBy: _c, lastEntry: _e, ...payload } = record as Stored & { createdBy?: string };
   return {
     _id: `${historyPrefix(targetType, _id)}${key.toString('hex')}`,
     record: _id, targetType, source: record.source, type: record.type, id: record.id,
     operationId, taskId: entry.taskId, timestamp: at, action: entry.action, userInfo: entry.userInfo,
     payload: JSON.stringify(payload),
   };
+}
+
+/**
+ * The history item of a stored version, from the version itself: a writer stores its entry with the record
+ * (`lastEntry`) instead of a second document, and whoever replaces or deletes the version stores this item first
+ * (itemsBeforeReplacing). Undefined for a version written before entries were kept (its item is stored already).
+ */
+export function currentItem(targetType: TargetType, record: Stored): HistoryDoc | undefined {
+  const writeId = record.lastWrite ?? (record as ResourceDoc).createdBy;
+  if (!record.lastEntry || writeId === undefined) return undefined;
+  return historyItem(targetType, record, record.lastEntry, writeId, record.lastWriteAt ?? record.meta.updatedAt);
+}
+
+/** The items of stored versions about to be replaced or deleted: each version's own item, which must outlive it. */
+export function itemsBeforeReplacing(targetType: TargetType, records: Stored[]): HistoryDoc[] {
+  return records.flatMap((r) => currentItem(targetType, r) ?? []);
 }
 
 /**
@@ -67,6 +78,7 @@ export async function recordHistory(store: Store, items: HistoryDoc[], session?:
     return;
   }
   if (items.length === 1) {
+    // Group-committed with the other single writes of the moment, as one batch document (src/store/db.ts).
     try {
       await store.inserts.history.insert(items[0] as HistoryDoc);
     } catch (err) {
@@ -74,25 +86,18 @@ export async function recordHistory(store: Store, items: HistoryDoc[], session?:
     }
     return;
   }
-  // Many items: one batch document, named by its items, so the same batch retried is a duplicate.
-  const _id = `hb/${createHash('sha256').update(items.map((i) => i._id).sort().join('\n')).digest('hex').slice(0, 40)}`;
-  try {
-    await store.historyBatches.insertOne({
-      _id, source: items[0]?.source ?? '', records: [...new Set(items.map((i) => i.record))], items: await packJson(JSON.stringify(items)), createdAt: new Date().toISOString(),
-    });
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-  }
+  await insertHistoryBatch(store.historyBatches, items);
 }
 
 /**
- * Every history item of a record, oldest first: its single items and its items in batch documents, one per `_id` (the
- * earliest, when a retried write was recorded twice in differently grouped batches).
+ * Every history item of a record, oldest first: its single items, its items in batch documents and the stored
+ * version's own, one per `_id` (the earliest, when a retried write was recorded twice in differently grouped batches).
  */
-export async function readHistory(store: Store, record: string): Promise<HistoryDoc[]> {
-  const [singles, batches] = await Promise.all([
+export async function readHistory(store: Store, targetType: TargetType, record: string): Promise<HistoryDoc[]> {
+  const [singles, batches, stored] = await Promise.all([
     store.history.find({ record }).toArray(),
     store.historyBatches.find({ records: record }).toArray(),
+    targetType === 'RESOURCE' ? store.resources.findOne({ _id: record }) : store.relationships.findOne({ _id: record }),
   ]);
   const byId = new Map<string, HistoryDoc>();
   const keep = (item: HistoryDoc): void => {
@@ -100,6 +105,8 @@ export async function readHistory(store: Store, record: string): Promise<History
     if (!seen || item.timestamp < seen.timestamp) byId.set(item._id, item);
   };
   singles.forEach(keep);
-  for (const batch of batches) (await unpackJson<HistoryDoc[]>(batch.items)).filter((i) => i.record === record).forEach(keep);
+  for (const batch of batches) (await historyBatchItems(batch)).filter((i) => i.record === record).forEach(keep);
+  const current = stored ? currentItem(targetType, stored) : undefined;
+  if (current) keep(current);
   return [...byId.values()].sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.operationId < b.operationId ? -1 : a.operationId > b.operationId ? 1 : 0));
 }

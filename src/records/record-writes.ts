@@ -5,7 +5,7 @@ import type { TargetType } from '../domain';
 import { isDuplicateKey, type Store } from '../store/db';
 import type { ContainedMap, RecordMeta, RelationshipDoc, ResourceDoc } from '../store/documents';
 import { documentId } from './keys';
-import { historyItem, recordHistory, type HistoryEntry } from './history';
+import { historyItem, itemsBeforeReplacing, recordHistory, type HistoryEntry } from './history';
 
 /** Metadata of a record's first version: client timestamps on create (historical import), else now. */
 export function firstMeta(source: string, meta: MetaInput | undefined, at: string): RecordMeta {
@@ -63,15 +63,17 @@ export function writeRecord<W extends RecordWrite>(store: Store, current: DocOf<
 export function writeRecord<W extends RecordWrite>(store: Store, current: DocOf<W> | null, w: W, opts: WriteOptions & { expectedVersion: string | null }): Promise<{ doc: DocOf<W>; created: boolean } | { skipped: true }>;
 export async function writeRecord(store: Store, current: StoredRecord | null, w: RecordWrite, opts: WriteOptions = {}): Promise<{ doc: StoredRecord; created: boolean } | { skipped: true }> {
   if (current?.lastWrite === w.writeId) {
-    // Written by an attempt that may have died before its history item: record it (once, by its `_id`).
-    await Promise.all([recordHistory(store, [historyItem(w.targetType, current, w.history, w.writeId, current.lastWriteAt ?? current.meta.updatedAt)], opts.session), opts.alongside?.()]);
+    // Written by an earlier attempt: the version carries its history entry, unless an older writer stored it apart.
+    const item = current.lastEntry ? undefined : historyItem(w.targetType, current, w.history, w.writeId, current.lastWriteAt ?? current.meta.updatedAt);
+    await Promise.all([item ? recordHistory(store, [item], opts.session) : undefined, opts.alongside?.()]);
     return { doc: current, created: current.meta.versionId === '1' };
   }
   if (opts.expectedVersion !== undefined && (current?.meta.versionId ?? null) !== opts.expectedVersion) return { skipped: true };
   const what = `${w.targetType.toLowerCase()} ${w.type}/${w.id}`;
   const session = opts.session ? { session: opts.session } : {};
   const meta = current ? nextMeta(current.meta, w.meta?.identifier, w.at) : firstMeta(w.source, w.meta, w.at);
-  const base = { _id: documentId(w.source, w.type, w.id), source: w.source, type: w.type, id: w.id, data: w.data, meta, lastWrite: w.writeId, lastWriteAt: w.at };
+  // The version is its own history item (lastEntry) until a later write replaces it: no second document.
+  const base = { _id: documentId(w.source, w.type, w.id), source: w.source, type: w.type, id: w.id, data: w.data, meta, lastWrite: w.writeId, lastWriteAt: w.at, lastEntry: w.history };
   const doc: StoredRecord = w.targetType === 'RESOURCE'
     ? { ...(current as ResourceDoc | null), ...base, contained: w.contained }
     : { ...(current as RelationshipDoc | null), ...base, from: w.from, to: w.to };
@@ -85,16 +87,19 @@ export async function writeRecord(store: Store, current: StoredRecord | null, w:
       if (opts.expectedVersion !== undefined) return { skipped: true };
       throw new SluiceError('ALREADY_EXISTS', `${what} already exists`);
     }
-    await Promise.all([recordHistory(store, [historyItem(w.targetType, doc, w.history, w.writeId, w.at)], opts.session), opts.alongside?.()]);
+    await opts.alongside?.();
     return { doc, created: true };
   }
+  // The version being replaced keeps its history item: stored first, so a crash in between loses nothing (a retry
+  // finds it by its `_id`, and reads take one of the two copies).
+  await recordHistory(store, itemsBeforeReplacing(w.targetType, [current]), opts.session);
   // By `_id` alone: every writer of a record holds its lock (RecordLocks) or the transaction, so `current` is the stored
   // version; a filter on anything more would make FerretDB on SQLite read the whole collection (docs/ferretdb.md).
   const res = w.targetType === 'RESOURCE'
     ? await store.resources.replaceOne({ _id: current._id }, doc as ResourceDoc, session)
     : await store.relationships.replaceOne({ _id: current._id }, doc as RelationshipDoc, session);
   if (res.matchedCount !== 1) throw new SluiceError('FAILED_PRECONDITION', `${what} changed while it was being written; try again`);
-  await Promise.all([recordHistory(store, [historyItem(w.targetType, doc, w.history, w.writeId, w.at)], opts.session), opts.alongside?.()]);
+  await opts.alongside?.();
   return { doc, created: false };
 }
 
@@ -116,7 +121,7 @@ export async function deleteRecord(
   if (target.targetType === 'RELATIONSHIP') {
     const doc = await store.relationships.findOne({ _id }, session);
     if (!doc) return false;
-    await recordHistory(store, [historyItem('RELATIONSHIP', doc, entry, history.writeId, history.at)], opts.session);
+    await recordHistory(store, [...itemsBeforeReplacing('RELATIONSHIP', [doc]), historyItem('RELATIONSHIP', doc, entry, history.writeId, history.at)], opts.session);
     return (await store.relationships.deleteOne({ _id }, session)).deletedCount === 1;
   }
   const resource = await store.resources.findOne({ _id }, session);
@@ -126,7 +131,9 @@ export async function deleteRecord(
     ...(await store.relationships.find({ source, 'to.type': type, 'to.id': id }, session).toArray()),
   ];
   const items = [
+    ...itemsBeforeReplacing('RELATIONSHIP', attached),
     ...attached.map((rel) => historyItem('RELATIONSHIP', rel, entry, history.writeId, history.at)),
+    ...itemsBeforeReplacing('RESOURCE', [resource]),
     historyItem('RESOURCE', resource, entry, history.writeId, history.at),
   ];
   // History first: a crash after it leaves the record, and the retry finds it, deletes it and records nothing twice.

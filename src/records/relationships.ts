@@ -79,7 +79,7 @@ export class RelationshipService {
       const current = await this.store.relationships.findOne({ _id: key });
       if (op && current?.lastWrite === op.opKey) {
         // A retried operation of a bulk that already wrote: its history item (recorded once) and its receipt, nothing else.
-        await recordHistory(this.store, [historyItem('RELATIONSHIP', current, { action, taskId: op.taskId, userInfo: op.userInfo ?? currentActor() }, op.opKey, current.lastWriteAt ?? current.meta.updatedAt)]);
+        if (!current.lastEntry) await recordHistory(this.store, [historyItem('RELATIONSHIP', current, { action, taskId: op.taskId, userInfo: op.userInfo ?? currentActor() }, op.opKey, current.lastWriteAt ?? current.meta.updatedAt)]);
         await this.tasks.completeReceipt(op, { source, action, targetType: 'RELATIONSHIP', type, id }, 'SUCCESS');
         return { taskId: op.taskId, status: 'PERSISTED' as const, created: false, relationship: relationshipOut(current) };
       }

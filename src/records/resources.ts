@@ -127,7 +127,7 @@ export class ResourceService {
       const current = freshId ? null : await this.store.resources.findOne({ _id: key });
       if (op && current?.lastWrite === op.opKey) {
         // A retried operation of a bulk that already wrote: its history item (recorded once) and its receipt, nothing else.
-        await recordHistory(this.store, [historyItem('RESOURCE', current, { action, taskId: op.taskId, userInfo: op.userInfo ?? currentActor() }, op.opKey, current.lastWriteAt ?? current.meta.updatedAt)]);
+        if (!current.lastEntry) await recordHistory(this.store, [historyItem('RESOURCE', current, { action, taskId: op.taskId, userInfo: op.userInfo ?? currentActor() }, op.opKey, current.lastWriteAt ?? current.meta.updatedAt)]);
         await this.tasks.completeReceipt(op, { source, action, targetType: 'RESOURCE', type, id }, 'SUCCESS');
         return { taskId: op.taskId, status: 'PERSISTED' as const, created: false, resource: resourceOut(current) };
       }

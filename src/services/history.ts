@@ -34,10 +34,10 @@ export class HistoryService {
     if (range.from !== undefined && range.to !== undefined && Date.parse(range.from) > Date.parse(range.to)) {
       throw new SluiceError('OUT_OF_RANGE', 'the range is empty: "from" is after "to"', [{ path: 'from', message: `${range.from} is after ${range.to}` }]);
     }
-    const { record } = await this.recordOf(source, collectionType, collectionKey, itemId);
+    const { targetType, record } = await this.recordOf(source, collectionType, collectionKey, itemId);
     const from = range.from === undefined ? undefined : new Date(range.from).toISOString();
     const to = range.to === undefined ? undefined : new Date(range.to).toISOString();
-    const items = (await readHistory(this.store, record)).filter((i) => (from === undefined || i.timestamp >= from) && (to === undefined || i.timestamp <= to));
+    const items = (await readHistory(this.store, targetType, record)).filter((i) => (from === undefined || i.timestamp >= from) && (to === undefined || i.timestamp <= to));
     return items.slice((range.page - 1) * range.perPage, range.page * range.perPage).map((d) => itemOut(d, false));
   }
 
@@ -46,7 +46,7 @@ export class HistoryService {
     const { targetType, record } = await this.recordOf(source, collectionType, collectionKey, itemId);
     const _id = historyIdOf(targetType, record, operationId);
     const single = _id === undefined ? null : await this.store.history.findOne({ _id });
-    const doc = single ?? (_id === undefined ? undefined : (await readHistory(this.store, record)).find((i) => i._id === _id));
+    const doc = single ?? (_id === undefined ? undefined : (await readHistory(this.store, targetType, record)).find((i) => i._id === _id));
     if (!doc || doc.operationId !== operationId) throw notFound(`${collectionKey}/${itemId} has no history item '${operationId}'`);
     return itemOut(doc, withPayload);
   }

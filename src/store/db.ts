@@ -8,6 +8,7 @@ import type {
   RelationshipDefinitionDoc, RelationshipDoc, ResourceDoc, SourceDoc, TaskDoc,
 } from './documents';
 import { InsertBatcher } from './insert-batcher';
+import { insertHistoryBatch } from './history-batches';
 
 /** Typed handles on every collection Sluice uses. */
 export interface Store {
@@ -56,6 +57,7 @@ export async function connectStore(uri: string, dbName: string): Promise<Store> 
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000, appName: 'sluice' });
   await client.connect();
   const db = client.db(dbName);
+  const historyBatches = db.collection<HistoryBatchDoc>('history_batches');
   return {
     client,
     db,
@@ -66,7 +68,8 @@ export async function connectStore(uri: string, dbName: string): Promise<Store> 
       receipts: new InsertBatcher(db.collection<ReceiptDoc>('receipts')),
       executions: new InsertBatcher(db.collection<ExecutionDoc>('executions')),
       recordLocks: new InsertBatcher(db.collection<LockDoc>('record_locks')),
-      history: new InsertBatcher(db.collection<HistoryDoc>('history')),
+      // Single writes' history items: a group of several goes out as one batch document.
+      history: new InsertBatcher(db.collection<HistoryDoc>('history'), 500, (items) => insertHistoryBatch(historyBatches, items as HistoryDoc[])),
     },
     sources: db.collection('sources'),
     profiles: db.collection('profiles'),
@@ -84,7 +87,7 @@ export async function connectStore(uri: string, dbName: string): Promise<Store> 
     bulkProgress: db.collection('bulk_progress'),
     recordLocks: db.collection('record_locks'),
     history: db.collection('history'),
-    historyBatches: db.collection('history_batches'),
+    historyBatches,
     vocabularies: db.collection('vocabularies'),
     concepts: db.collection('concepts'),
     close: () => client.close(),

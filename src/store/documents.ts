@@ -103,6 +103,15 @@ export interface ResourceDoc {
   lastWriteAt?: string;
   /** Id of the bulk operation whose batched CREATE inserted the record (kept by later writes): a retried chunk finds its own. */
   createdBy?: string;
+  /** The history entry of this version's write: the version is its own history item until it is replaced (src/records/history.ts). */
+  lastEntry?: HistoryEntryDoc;
+}
+
+/** What a write records in its record's history besides the record: the action, its task and who asked. */
+export interface HistoryEntryDoc {
+  action: Action;
+  taskId: string;
+  userInfo: { id: string; email?: string };
 }
 
 export interface RelationshipDoc {
@@ -117,6 +126,8 @@ export interface RelationshipDoc {
   lastWrite?: string;
   /** When that operation wrote it (its history item's time). */
   lastWriteAt?: string;
+  /** As on ResourceDoc. */
+  lastEntry?: HistoryEntryDoc;
 }
 
 export interface ApiKeyDoc {

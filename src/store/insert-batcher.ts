@@ -30,7 +30,15 @@ export class InsertBatcher<T extends Document> {
   private queue: Pending<T>[] = [];
   private sending = false;
 
-  constructor(private readonly collection: Collection<T>, private readonly maxBatch = 500) {}
+  /**
+   * `many` replaces the `insertMany` of a group of two or more (e.g. one packed document for the group): it resolves
+   * when every document of the group is stored, and its rejection rejects them all.
+   */
+  constructor(
+    private readonly collection: Collection<T>,
+    private readonly maxBatch = 500,
+    private readonly many?: (docs: OptionalUnlessRequiredId<T>[]) => Promise<void>,
+  ) {}
 
   insert(doc: OptionalUnlessRequiredId<T>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -51,6 +59,7 @@ export class InsertBatcher<T extends Document> {
   private async send(batch: Pending<T>[]): Promise<void> {
     try {
       if (batch.length === 1) await this.collection.insertOne((batch[0] as Pending<T>).doc);
+      else if (this.many) await this.many(batch.map((p) => p.doc));
       else await this.collection.insertMany(batch.map((p) => p.doc), { ordered: false });
       for (const p of batch) p.resolve();
     } catch (err) {

@@ -1,4 +1,4 @@
-import { historyItem, readHistory, recordHistory } from '../../src/records/history';
+import { historyItem, itemsBeforeReplacing, readHistory, recordHistory } from '../../src/records/history';
 import { writeRecord } from '../../src/records/record-writes';
 import type { ResourceDoc } from '../../src/store/documents';
 import { expectError, startApi, type TestApi } from '../support/api';
@@ -92,6 +92,30 @@ describe('single operations', () => {
     expect(list.filter((i) => i.taskId === 's_retry')).toHaveLength(1);
   });
 
+  test('a stored version is its own item: nothing else is written until a later write replaces it, and a crash in between shows each item once', async () => {
+    const created = await api.request('POST', `${S}/resources/provider`, { key: ingest, body: { id: 'h-own-1', data: { name: 'Dr. Own' } } });
+    expect(created.status).toBe(201);
+    const stored = (record: string) => Promise.all([api.store.history.countDocuments({ record }), api.store.historyBatches.countDocuments({ records: record })]);
+    expect(await stored('demo/provider/h-own-1')).toEqual([0, 0]);
+    expect((await items('resources', 'provider', 'h-own-1')).map((i) => [i.action, i.taskId])).toEqual([['CREATE', created.body.taskId]]);
+
+    // A writer that died after storing the old version's item, before replacing the version: the item is there twice.
+    const current = await api.store.resources.findOne({ _id: 'demo/provider/h-own-1' });
+    await recordHistory(api.store, itemsBeforeReplacing('RESOURCE', [current as ResourceDoc]));
+    expect(await stored('demo/provider/h-own-1')).toEqual([1, 0]);
+    const once = await items('resources', 'provider', 'h-own-1');
+    expect(once.map((i) => i.action)).toEqual(['CREATE']);
+
+    const patched = await api.request('PATCH', `${S}/resources/provider/h-own-1`, { key: ingest, body: [{ op: 'replace', path: '/name', value: 'Dr. Own II' }] });
+    expect(patched.status).toBe(200);
+    const after = await items('resources', 'provider', 'h-own-1');
+    expect(after.map((i) => [i.action, i.taskId])).toEqual([['CREATE', created.body.taskId], ['UPDATE', patched.body.taskId]]);
+    expect(after[0].operationId).toBe(once[0].operationId);
+    const first = await api.request('GET', `${historyOf('resources', 'provider', 'h-own-1')}/${after[0].operationId}?withPayload=true`);
+    expect(first.body.payload).toEqual(expect.objectContaining({ data: { name: 'Dr. Own' }, meta: expect.objectContaining({ versionId: '1' }) }));
+    expect(first.body.payload).not.toHaveProperty('lastEntry');
+  });
+
   test('a batch retried with another grouping (a retried bulk chunk) still shows each operation once', async () => {
     const docs = ['h-batch-1', 'h-batch-2', 'h-batch-3'].map((id) => ({ _id: `demo/provider/${id}`, source: 'demo', type: 'provider', id, data: { name: id }, contained: {}, meta: { createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', identifier: [], source: 'demo', versionId: '1' } }));
     const item = (d: (typeof docs)[number], at: string) => historyItem('RESOURCE', d as ResourceDoc, { action: 'CREATE', taskId: 'bk_retried', userInfo: { id: 'k' } }, `bk_retried:${d.id}`, at);
@@ -100,7 +124,7 @@ describe('single operations', () => {
     await recordHistory(api.store, docs.slice(1).map((d) => item(d, '2026-01-01T00:00:05.000Z')));
     await recordHistory(api.store, docs.map((d) => item(d, '2026-01-01T00:00:00.000Z')));
     for (const d of docs) {
-      const list = await readHistory(api.store, d._id);
+      const list = await readHistory(api.store, 'RESOURCE', d._id);
       expect(list.map((i) => [i.action, i.timestamp])).toEqual([['CREATE', '2026-01-01T00:00:00.000Z']]);
     }
     expect(await api.store.historyBatches.countDocuments({ records: 'demo/provider/h-batch-2' })).toBe(2);
