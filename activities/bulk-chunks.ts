@@ -188,15 +188,15 @@ export class ChunkRunner {
   /**
    * On a retried chunk, an operation handed to a pipeline may have been recorded without reaching Temporal (the
    * lost attempt failed between the two). Its execution, still IN_PROGRESS with no workflow of its own, is handed
-   * over again, unless a newer execution of its record exists: then the newer request stands, and this one is
-   * cancelled, as it would have been superseded. An ended execution, or one whose workflow runs, is left alone.
+   * over again, unless a newer request for its record came meanwhile (a newer execution, or a synchronous write or
+   * delete: PipelineService.supersededSince): then the newer request stands, and this one is cancelled, as it would
+   * have been superseded. An ended execution, or one whose workflow runs, is left alone.
    */
   private async handOffAgain(opKey: string): Promise<void> {
     const execution = await this.store.executions.findOne({ opKey });
     if (!execution || execution.status !== 'IN_PROGRESS') return;
     if (await this.pipelines.workflowRuns(executionWorkflowId(execution._id))) return;
-    const newer = await this.store.executions.findOne({ recordKey: execution.recordKey, createdAt: { $gt: execution.createdAt } }, { projection: { _id: 1 } });
-    if (newer) {
+    if (await this.pipelines.supersededSince(execution)) {
       await this.cancelQueued(execution._id);
       return;
     }
@@ -306,7 +306,7 @@ class CreateBatch {
 
   add(op: OperationOf, raw: Record<string, unknown>, doc: ResourceDoc, settle: Settle): void {
     // The record carries its CREATE's history entry: it is its own history item until a later write replaces it.
-    this.items.push({ op, raw, doc: { ...doc, createdBy: op.opKey, lastEntry: { action: 'CREATE', taskId: op.taskId, userInfo: op.userInfo ?? SYSTEM_ACTOR } }, settle });
+    this.items.push({ op, raw, doc: { ...doc, createdBy: op.opKey, lastEntry: JSON.stringify({ action: 'CREATE', taskId: op.taskId, userInfo: op.userInfo ?? SYSTEM_ACTOR }) }, settle });
     if (this.items.length >= INSERT_BATCH) this.send();
   }
 

@@ -12,6 +12,7 @@ import type { Decision, ExecutionStatus, ReceiptStatus } from '../src/domain';
 import { receiptSet, type ExecutionDoc, type ExecutionStep, type OperationBody, type ReceiptPatch, type RelationshipDoc, type ResourceDoc } from '../src/store/documents';
 import { readRecord, writeRecord } from '../src/records/record-writes';
 import { SYSTEM_ACTOR } from '../src/records/actor';
+import { syncReviewEntry } from '../src/records/review-queue';
 import { executionSummary, type ExecutionSummary } from '../workflows/messages';
 import { SluiceError } from '../src/errors';
 import type { ActivityDeps } from './deps';
@@ -33,6 +34,13 @@ function heartbeat(details: unknown): void {
   } catch {
     // not inside an activity
   }
+}
+
+/** The steps of an execution after a `$set` of whole `steps` or of `steps.N`. */
+function stepsAfter(steps: ExecutionStep[], set: Record<string, unknown>): ExecutionStep[] {
+  const out = Array.isArray(set.steps) ? [...(set.steps as ExecutionStep[])] : [...steps];
+  for (const [key, value] of Object.entries(set)) if (key.startsWith('steps.')) out[Number(key.slice('steps.'.length))] = value as ExecutionStep;
+  return out;
 }
 
 /** Writes a change of an execution (its status, its receipt, any other fields). */
@@ -72,6 +80,12 @@ export function createPipelineActivities(deps: ActivityDeps) {
     const receiptPatch: ReceiptPatch = { status: RECEIPT_FOR[status], executionStatus: status, ...(TERMINAL.includes(status) ? { completedAt: at } : {}), ...(error ? { error } : {}) };
     await store.executions.updateOne({ _id: doc._id }, { $set: { ...set, status, receiptPatch, updatedAt: at } });
     await store.receipts.updateOne({ _id: doc.receiptId }, { $set: receiptSet(receiptPatch) });
+    if (status === 'IN_REVIEW' || doc.status === 'IN_REVIEW') await syncReview({ ...doc, steps: stepsAfter(doc.steps, set), status, updatedAt: at });
+  }
+
+  /** The review queue's entry of an execution as just written: present while IN_REVIEW (src/records/review-queue.ts). */
+  async function syncReview(doc: ExecutionDoc): Promise<void> {
+    await syncReviewEntry(store, doc, doc.status === 'IN_REVIEW' ? await stepsOf(doc) : []);
   }
 
   /**
@@ -80,6 +94,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
    */
   async function resync(doc: ExecutionDoc): Promise<ExecutionStatus> {
     if (doc.receiptPatch) await store.receipts.updateOne({ _id: doc.receiptId }, { $set: receiptSet(doc.receiptPatch) });
+    await syncReview(doc);
     return doc.status;
   }
 

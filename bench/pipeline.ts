@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { codecFromConfig, FAILURE_CONVERTER_PATH } from '../src/codec/data-converter';
 import { recordKey } from '../src/records/keys';
 import { recordWorkflowId } from '../workflows/messages';
 import type { BareActivities, bareWorkflow } from './workflows/bare';
@@ -244,10 +245,12 @@ async function main(): Promise<boolean> {
   quietTemporalRuntime();
   const toStderr = (m: string): void => void process.stderr.write(`${m}\n`);
   const quiet = { trace() {}, debug() {}, info() {}, log() {}, warn: toStderr, error: toStderr };
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows/bare'), logger: quiet });
+  // The bare workflow pays for the same payload codec as Sluice's (the shared client encrypts what it starts).
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows/bare'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: quiet });
   const native = await NativeConnection.connect({ address: sluice.config.TEMPORAL_ADDRESS });
   const activities: BareActivities = { noop: async () => undefined };
-  const bareWorker = await Worker.create({ connection: native, namespace: sluice.config.TEMPORAL_NAMESPACE, taskQueue: bareQueue, workflowBundle: { code }, activities });
+  const { dataConverter } = codecFromConfig(sluice.config);
+  const bareWorker = await Worker.create({ connection: native, namespace: sluice.config.TEMPORAL_NAMESPACE, taskQueue: bareQueue, workflowBundle: { code }, activities, dataConverter });
   const bareRunning = bareWorker.run().finally(() => native.close());
   try {
     const put = await sluice.request('PUT', '/sources/demo/v1/collections/provider/pipeline', PIPELINE);

@@ -21,6 +21,7 @@ import { applyCatalog, readCatalogFile } from '../src/catalog/catalog-file';
 import { createServices, type Services } from '../src/services';
 import { connectStore, ensureIndexes, type Store } from '../src/store/db';
 import { temporalConnection } from '../src/temporal';
+import { codecFromConfig } from '../src/codec/data-converter';
 
 /** The repository root, seen from the compiled dist/bench/. */
 export const ROOT = resolve(__dirname, '..', '..');
@@ -387,7 +388,8 @@ export async function startSluice(name: string, opts: { worker?: boolean } = {})
   const store = await connectStore(config.MONGODB_URI, dbName);
   await ensureIndexes(store);
   const connection = temporalConnection(config);
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const { codec, dataConverter } = codecFromConfig(config);
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
   // As in src/worker.ts: models without an endpoint of their own embed with the configured embedder.
   const embedder = embedderFromConfig(config);
   const models = modelsFromConfig(config, embedder);
@@ -403,6 +405,7 @@ export async function startSluice(name: string, opts: { worker?: boolean } = {})
       taskQueue,
       workflowBundle: { codePath: bundle },
       activities: createActivities({ store, ...services, embedder, models }),
+      dataConverter,
     });
     worker = { run: w.run().finally(() => native.close()), stop: () => w.shutdown() };
   }
@@ -418,7 +421,7 @@ export async function startSluice(name: string, opts: { worker?: boolean } = {})
       { level: 'error', stream: process.stderr },
     ]),
   );
-  const app = createConfiguredApp(config, store, connection, services, logger);
+  const app = createConfiguredApp(config, store, connection, services, logger, codec);
   const responses = new Map<number, number>();
   const server: Server = createServer(app);
   server.on('request', (_req, res) => res.once('finish', () => responses.set(res.statusCode, (responses.get(res.statusCode) ?? 0) + 1)));

@@ -10,7 +10,12 @@ const { bundleWorkflowCode } = require('@temporalio/worker');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const started = Date.now();
 const quiet = { trace() {}, debug() {}, info() {}, log() {}, warn: (m, meta) => console.error(m, meta ?? ''), error: (m, meta) => console.error(m, meta ?? '') };
-const { code } = await bundleWorkflowCode({ workflowsPath: path.join(root, 'dist/workflows/index.js'), logger: quiet });
+// The sandbox converts workflow failures itself: it needs the failure converter that encodes their messages (SPEC §6).
+const { code } = await bundleWorkflowCode({
+  workflowsPath: path.join(root, 'dist/workflows/index.js'),
+  failureConverterPath: path.join(root, 'dist/src/codec/failure-converter.js'),
+  logger: quiet,
+});
 const out = path.join(root, 'dist/workflow-bundle.js');
 await writeFile(out, code);
 console.log(JSON.stringify({ level: 'info', msg: 'workflow bundle written', time: new Date().toISOString(), file: out, bytes: code.length, seconds: (Date.now() - started) / 1000 }));

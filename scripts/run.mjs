@@ -1,5 +1,5 @@
-// `npm start`, `npm test` and `npm run bench`: make the machine ready (node_modules, server binaries),
-// then run Sluice on the local stack, run every check, or run the benchmarks on a throwaway stack.
+// `npm start`, `npm test`, `npm run bench` and `npm run chaos`: make the machine ready (node_modules, server binaries),
+// then run Sluice on the local stack, run every check, run the benchmarks on a throwaway stack, or soak the fault suite.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,10 +8,14 @@ import {
   PortInUseError,
   ROOT,
   assertPortFree,
+  codecEnv,
   ensureBinaries,
+  ensureCodecKey,
+  ensureCodecUiToken,
   liveChildren,
   logger as log,
   spawnChild,
+  newCodecKey,
   startEphemeralStack,
   startFerretDB,
   startTemporal,
@@ -19,11 +23,13 @@ import {
   stopEphemeralStack,
   waitForPort,
 } from './stack.mjs';
+import { ensureChromium } from './chromium.mjs';
+import { ensureConsoleBuild } from './console-build.mjs';
 
 const DATA_DIR = path.join(ROOT, '.data');
 const LOG_DIR = path.join(DATA_DIR, 'logs');
 const PORT_ENV = { 'Sluice API': 'PORT', 'Temporal gRPC': 'TEMPORAL_PORT', 'Temporal UI': 'TEMPORAL_UI_PORT', FerretDB: 'FERRETDB_PORT' };
-const COMMANDS = { start, test, bench };
+const COMMANDS = { start, test, bench, chaos };
 
 let foreground; // the short-lived command running now (npm ci, a build, a check, a bench)
 let stopping;
@@ -45,10 +51,22 @@ async function start() {
 
   await ensureDependencies();
   await ensureBinaries();
+  const reachableHost = ['0.0.0.0', '::'].includes(api.host) ? '127.0.0.1' : api.host;
+  const apiUrl = `http://${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${api.port}`;
+  // Payload encryption (SPEC §6): the key is generated once into .data, next to temporal.db, unless given.
+  if (!env.SLUICE_CODEC_KEY) {
+    const key = ensureCodecKey(DATA_DIR);
+    Object.assign(env, codecEnv(key));
+    log.info(key.created ? 'payload codec key generated; back it up with .data/temporal.db' : 'payload codec key loaded', { keyId: key.id, file: path.relative(ROOT, key.file) });
+  }
   let temporalUiUrl;
   if (temporal) {
+    // The UI decodes through the API's codec route for it, whose token is in the path (README: Payload encryption).
+    env.SLUICE_CODEC_UI_TOKEN ||= ensureCodecUiToken(DATA_DIR).token;
+    env.SLUICE_CODEC_CORS_ORIGINS ||= `http://127.0.0.1:${temporal.uiPort},http://localhost:${temporal.uiPort}`;
     const handle = await startTemporal({
       ...temporal,
+      uiCodecEndpoint: `${apiUrl}/codec/ui/${env.SLUICE_CODEC_UI_TOKEN}`,
       dbFile: path.join(DATA_DIR, 'temporal.db'),
       logFile: path.join(LOG_DIR, 'temporal.log'),
       namespace: env.TEMPORAL_NAMESPACE || 'default',
@@ -56,6 +74,8 @@ async function start() {
     });
     env.TEMPORAL_ADDRESS = handle.address;
     temporalUiUrl = handle.uiUrl;
+    // The review console links executions to the UI.
+    env.TEMPORAL_UI_URL ||= handle.uiUrl;
   }
   if (ferretPort !== undefined) {
     const handle = await startFerretDB({
@@ -73,13 +93,14 @@ async function start() {
   }
   spawnChild({ name: 'worker', command: process.execPath, args: ['dist/src/worker.js'], env, logFile: path.join(LOG_DIR, 'worker.log'), echo: true, detached: true });
   const server = spawnChild({ name: 'server', command: process.execPath, args: ['dist/src/server.js'], env, logFile: path.join(LOG_DIR, 'server.log'), echo: true, detached: true });
-  const reachableHost = ['0.0.0.0', '::'].includes(api.host) ? '127.0.0.1' : api.host;
   await waitForPort({ port: api.port, host: reachableHost, handle: server, timeoutMs: 120_000, what: `the Sluice API to listen on ${reachableHost}:${api.port}` });
-  const apiUrl = `http://${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${api.port}`;
   log.info('Sluice is running; Ctrl-C stops everything', {
     api: apiUrl,
     docs: `${apiUrl}/docs`,
+    console: `${apiUrl}/console/`,
     temporalUi: temporalUiUrl ?? `not started here: using the Temporal server at ${env.TEMPORAL_ADDRESS}`,
+    temporalUiCodec: temporalUiUrl ? `payloads decoded through ${apiUrl}/codec/ui/… (token in .data/codec-ui-token)` : undefined,
+    temporalCli: `.local/bin/temporal workflow show --workflow-id <id> --codec-endpoint ${apiUrl}/codec --codec-auth "Bearer $(cat .data/admin-key)"`,
     mongodb: env.MONGODB_URI,
     authentication: `see the API's log line 'admin key', or ${path.join(env.SLUICE_DATA_DIR || '.data', 'admin-key')}`,
     logs: path.relative(ROOT, LOG_DIR),
@@ -96,8 +117,18 @@ async function test(jestArgs) {
   stopOnSignals();
   await ensureDependencies();
   await ensureBinaries();
+  // A throwaway payload codec key for the run's processes (the test harness makes one itself when run without this).
+  if (!process.env.SLUICE_CODEC_KEY) Object.assign(process.env, codecEnv(newCodecKey()));
+  // The browser tests drive the built review console in Debian's Chromium.
+  await ensureChromium(log);
+  const built = await ensureConsoleBuild();
+  if (built !== 0) {
+    log.error('the review console did not build', { code: built });
+    return built;
+  }
   const steps = [
     ['tsc', ['-p', 'tsconfig.json', '--noEmit']],
+    ['tsc', ['-p', 'console/tsconfig.json', '--noEmit']],
     ['eslint', ['.']],
     ['jest', ['--ci', ...jestArgs]],
   ];
@@ -130,10 +161,12 @@ async function bench() {
     return 0;
   }
   const stack = await startEphemeralStack({ prefix: 'sluice-bench-', detached: true });
+  // The benchmarks encrypt every payload as production does, with a throwaway key.
+  const codec = process.env.SLUICE_CODEC_KEY ? {} : codecEnv(newCodecKey());
   let code = 0;
   for (const file of files) {
     log.info('benchmark starting', { file: `dist/bench/${file}` });
-    code = await runCommand(process.execPath, [path.join(dir, file)], { ...process.env, ...stack.env });
+    code = await runCommand(process.execPath, [path.join(dir, file)], { ...process.env, ...stack.env, ...codec });
     if (code !== 0) {
       log.error('benchmark failed', { file: `dist/bench/${file}`, code });
       break;
@@ -141,6 +174,20 @@ async function bench() {
   }
   await stopEphemeralStack(stack);
   return code;
+}
+
+/**
+ * The fault soak (test/faults/run.ts): builds, then runs cycles of seeded kill -9 faults against two APIs, two workers,
+ * Temporal and FerretDB started from dist/ as `npm start` starts them, checking the invariants after each cycle, for
+ * CHAOS_MINUTES (default 20). CHAOS_SEED replays a run, CHAOS_ROUNDS sets the faults per cycle.
+ */
+async function chaos() {
+  stopOnSignals();
+  await ensureDependencies();
+  await ensureBinaries();
+  await mustSucceed('npm', ['run', 'build']);
+  const env = { ...process.env, CHAOS_ENTRY: 'dist', CHAOS_MINUTES: process.env.CHAOS_MINUTES || '20' };
+  return runCommand(process.execPath, ['-r', path.join(ROOT, 'test', 'support', 'swc-register.js'), path.join(ROOT, 'test', 'faults', 'run.ts')], env);
 }
 
 // `npm ci` when node_modules is missing or older than package-lock.json. The lock lists every platform's

@@ -55,6 +55,8 @@ export declare function temporalBinary(): string;
 export declare function startTemporal(options: {
   port: number;
   uiPort?: number;
+  /** The Web UI decodes payloads through this codec server (`<endpoint>/decode`). */
+  uiCodecEndpoint?: string;
   dbFile?: string;
   logFile: string;
   namespace?: string;
@@ -89,3 +91,14 @@ export declare function freePort(): Promise<number>;
 export declare function assertPortFree(port: number, role: string): Promise<void>;
 export declare function startEphemeralStack(options?: { prefix?: string; detached?: boolean; log?: Logger }): Promise<EphemeralStack>;
 export declare function stopEphemeralStack(stack: EphemeralStack, options?: { log?: Logger }): Promise<void>;
+
+export interface CodecKey {
+  id: string;
+  /** 32 bytes in base64. */
+  key: string;
+}
+export declare function newCodecKey(): CodecKey;
+export declare function codecEnv(key: CodecKey): { SLUICE_CODEC_KEY_ID: string; SLUICE_CODEC_KEY: string };
+export declare function ensureCodecKey(dir: string): CodecKey & { file: string; created: boolean };
+export declare function ensureCodecUiToken(dir: string): { token: string; file: string };
+export declare function newCodecUiToken(): string;

@@ -1,5 +1,5 @@
 import {
-  CancellationScope, condition, getExternalWorkflowHandle, isCancellation, log, setHandler, upsertSearchAttributes, uuid4,
+  CancellationScope, CancelledFailure, condition, getExternalWorkflowHandle, isCancellation, log, patched, setHandler, upsertSearchAttributes, uuid4,
   workflowInfo, ActivityCancellationType,
 } from '@temporalio/workflow';
 import { activitiesWith, messageOf } from './activity-options';
@@ -15,6 +15,9 @@ const acts = activitiesWith({
   startToCloseTimeout: '20 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
+
+/** Patch id (workflow versioning): a failure that arrives once the execution is cancelled ends it CANCELLED. */
+const CANCELLED_DESPITE_TIMEOUT = 'cancelled-despite-activity-timeout';
 
 function setStatus(status: ExecutionStatus): void {
   upsertSearchAttributes([{ key: SA_KEYS.status, value: status }]);
@@ -145,8 +148,12 @@ export async function pipelineExecutionWorkflow(ref: ExecutionRef): Promise<Exec
     setStatus('CANCELLED');
     return await endedWithoutWrite('CANCELLED');
   } catch (err) {
-    if (isCancellation(err)) {
-      // Cancelled by a newer request for the record (the root scope), or by the bundle's DROPPED outcome (`work`).
+    // Cancelled by a newer request for the record (the root scope), or by the bundle's DROPPED outcome (`work`). An
+    // activity that was running on a worker that died when the cancel came is not retried: it fails with a timeout,
+    // not a cancellation, and the execution is cancelled all the same (found by test/faults: such executions ended
+    // ERROR, their receipts FAILURE "activity StartToClose timeout").
+    const cancelled = isCancellation(err) || (patched(CANCELLED_DESPITE_TIMEOUT) && (CancellationScope.current().consideredCancelled || work.consideredCancelled));
+    if (cancelled) {
       const superseded = CancellationScope.current().consideredCancelled;
       return CancellationScope.nonCancellable(async () => {
         if (reportedReady && bundleOutcome === undefined) {
@@ -160,7 +167,7 @@ export async function pipelineExecutionWorkflow(ref: ExecutionRef): Promise<Exec
         await acts.finish(executionId, 'CANCELLED', {});
         setStatus('CANCELLED');
         await report('CANCELLED');
-        if (superseded) throw err;
+        if (superseded) throw isCancellation(err) ? err : new CancelledFailure('superseded while an activity of it had timed out');
         return 'CANCELLED';
       });
     }

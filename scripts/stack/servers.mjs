@@ -14,10 +14,14 @@ export const SEARCH_ATTRIBUTES = Object.freeze(
   JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts', 'search-attributes.json'), 'utf8')),
 );
 
-/** Starts `temporal server start-dev` (in memory unless dbFile) and resolves once its namespace answers. */
+/**
+ * Starts `temporal server start-dev` (in memory unless dbFile) and resolves once its namespace answers. With
+ * uiCodecEndpoint, its Web UI decodes payloads through that codec server (it POSTs `<endpoint>/decode`).
+ */
 export async function startTemporal({
   port,
   uiPort,
+  uiCodecEndpoint,
   dbFile,
   logFile,
   namespace = 'default',
@@ -34,6 +38,7 @@ export async function startTemporal({
     '--ip', '127.0.0.1',
     '--port', String(port),
     ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]),
+    ...(uiPort !== undefined && uiCodecEndpoint ? ['--ui-codec-endpoint', uiCodecEndpoint] : []),
     ...(namespace === 'default' ? [] : ['--namespace', namespace]),
     '--log-level', 'warn',
     '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',

@@ -3,17 +3,26 @@ import { SluiceError } from '../errors';
 import type { ApiKeyService, Principal } from '../services/api-keys';
 import type { Role } from '../domain';
 
-/** Resolves `X-API-Key` (or its alias `X-Clinia-API-Key`) to a principal; 401 when absent or unknown. */
-export function authenticate(keys: ApiKeyService): (req: Request, res: Response, next: NextFunction) => Promise<void> {
+/**
+ * Resolves `X-API-Key` (or its alias `X-Clinia-API-Key`) to a principal; 401 when absent or unknown. With `bearer`,
+ * `Authorization: Bearer <key>` is taken too (the Temporal CLI's `--codec-auth` sends the key that way).
+ */
+export function authenticate(keys: ApiKeyService, { bearer = false }: { bearer?: boolean } = {}): (req: Request, res: Response, next: NextFunction) => Promise<void> {
   return async (req, res, next) => {
     const header = req.headers['x-api-key'] ?? req.headers['x-clinia-api-key'];
-    const secret = Array.isArray(header) ? header[0] : header;
-    if (!secret) throw new SluiceError('UNAUTHENTICATED', 'missing API key: send it in the X-API-Key header');
+    const secret = (Array.isArray(header) ? header[0] : header) || (bearer ? bearerToken(req.headers.authorization) : undefined);
+    if (!secret) throw new SluiceError('UNAUTHENTICATED', `missing API key: send it in the X-API-Key header${bearer ? ' or as Authorization: Bearer <key>' : ''}`);
     const principal = await keys.authenticate(secret);
     if (!principal) throw new SluiceError('UNAUTHENTICATED', 'unknown API key');
     res.locals.principal = principal;
     next();
   };
+}
+
+/** The credentials of `Authorization: Bearer <credentials>` (the scheme in any case), if that is the header. */
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer +(\S+) *$/i.exec(header ?? '');
+  return match?.[1];
 }
 
 /** The principal set by `authenticate`. */

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { HTTP_STATUS, SluiceError, type ErrorDetail, type ErrorType } from '../errors';
 import type { Logger } from '../logger';
+import { redactCodecToken } from './codec-paths';
 
 /** The HTTP status of each error type: the only place errors meet HTTP. */
 
@@ -21,7 +22,7 @@ export function errorHandler(logger: Logger): (err: unknown, req: Request, res: 
     if (res.headersSent) return next(err);
     const known = err instanceof SluiceError ? err : bodyParserError(err) ?? pathDecodeError(err);
     const error = known ?? new SluiceError('INTERNAL', 'internal error');
-    if (!known) logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    if (!known) logger.error({ err, method: req.method, path: redactCodecToken(req.path) }, 'unhandled error');
     res.status(HTTP_STATUS[error.type]).json(errorBody(error));
   };
 }

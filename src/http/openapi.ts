@@ -67,6 +67,7 @@ component('ApiKey', R.ApiKeySchema);
 component('CreatedApiKey', R.CreatedApiKeySchema);
 
 const SECURITY_SCHEME = 'apiKey';
+const BEARER_SCHEME = 'bearerApiKey';
 
 /** The error answers every route of its kind can give, added to the route's own. */
 function errorsOf(route: Route<unknown>): Partial<Record<ErrorType, string>> {
@@ -78,8 +79,9 @@ function errorsOf(route: Route<unknown>): Partial<Record<ErrorType, string>> {
   if (invalid.length > 0) out.INVALID_ARGUMENT = invalid.join('; ');
   if (route.access !== 'public') {
     out.UNAUTHENTICATED = 'no API key, or an unknown one';
+    const adminOnly = route.access.roles.length === 1 && route.access.roles[0] === 'admin';
     out.PERMISSION_DENIED = route.access.scope === 'every-source'
-      ? 'only an admin key on every source (`*`) may do this'
+      ? (adminOnly ? 'only an admin key on every source (`*`) may do this' : 'only a key on every source (`*`) may do this')
       : `the key lacks the role (one of: ${[...route.access.roles, 'admin'].filter((r, i, all) => all.indexOf(r) === i).join(', ')})${route.access.scope === 'source' ? ' or has no access to the source' : ''}`;
     // Every authenticated request may carry a body, which is parsed (and limited) even where the route takes none.
     out.CONTENT_TOO_LARGE = 'the body is larger than the limit of the endpoint';
@@ -114,7 +116,7 @@ function register(registry: OpenAPIRegistry, route: Route<unknown>): void {
     tags: [route.tag],
     summary: route.summary,
     ...(route.description ? { description: route.description } : {}),
-    ...(route.access === 'public' ? { security: [] } : {}),
+    ...(route.access === 'public' ? { security: [] } : route.bearer ? { security: [{ [SECURITY_SCHEME]: [] }, { [BEARER_SCHEME]: [] }] } : {}),
     request: {
       ...(Object.keys(route.params.shape).length > 0 ? { params: route.params } : {}),
       ...(route.query && Object.keys((route.query as z.ZodObject).shape ?? {}).length > 0 ? { query: route.query as z.ZodObject } : {}),
@@ -132,6 +134,11 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
     in: 'header',
     name: 'X-API-Key',
     description: 'An API key. The alias header `X-Clinia-API-Key` is accepted too. Keys carry roles (admin, ingest, review, read) and sources.',
+  });
+  registry.registerComponent('securitySchemes', BEARER_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The same API key as `Authorization: Bearer <key>`, on the codec routes only (what the Temporal CLI\'s `--codec-auth` sends).',
   });
   for (const route of ROUTES) register(registry, route as Route<unknown>);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -19,6 +19,7 @@ export const TAGS = {
   Terminology: 'Vocabularies and their concepts, which profile `binding`s validate codes against.',
   History: 'Version history: one item per applied operation of a record, with who and when.',
   'API keys': 'Managing API keys (admin keys on every source).',
+  Codec: 'The payload codec endpoint of the Temporal UI and CLI: Temporal stores every payload encrypted, and these routes decode (and encode) them for people allowed to read them.',
 } as const;
 export type Tag = keyof typeof TAGS;
 
@@ -73,6 +74,8 @@ export interface RouteSpec<D, Path extends string, P extends Record<string, z.Zo
   summary: string;
   description?: string;
   access: Access;
+  /** Also take the key as `Authorization: Bearer <key>`, the header the Temporal CLI's `--codec-auth` sets. */
+  bearer?: boolean;
   /** Path parameters whose schema differs from the shared one in PATH_PARAMS (another description, another rule). */
   params?: P;
   query?: Q;
@@ -96,6 +99,7 @@ export interface Route<D> {
   summary: string;
   description?: string;
   access: Access;
+  bearer: boolean;
   /** Every path parameter's schema, from PATH_PARAMS and the route's own. */
   params: z.ZodObject;
   query?: z.ZodType;
@@ -148,6 +152,7 @@ export function route<D, Path extends string, P extends Record<string, z.ZodType
     summary: spec.summary,
     ...(spec.description ? { description: spec.description } : {}),
     access: spec.access,
+    bearer: spec.bearer ?? false,
     params: z.object(shape),
     ...(spec.query ? { query: spec.query } : {}),
     ...(spec.body ? { body: spec.body } : {}),

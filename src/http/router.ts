@@ -70,6 +70,7 @@ function bodyParser(limit: number): RequestHandler {
 export function routerOf<D>(routes: readonly Route<D>[], deps: RouterDeps<D>): Router {
   const router = Router({ caseSensitive: true, strict: true });
   const authn = authenticate(deps.keys);
+  const authnBearer = authenticate(deps.keys, { bearer: true });
   const parsers = {
     single: bodyParser(deps.limits.single),
     bundle: bodyParser(deps.limits.bundle),
@@ -79,13 +80,16 @@ export function routerOf<D>(routes: readonly Route<D>[], deps: RouterDeps<D>): R
     const chain: RequestHandler[] = [];
     if (r.access !== 'public') {
       const access = r.access;
-      chain.push(authn, async (req: Request, res: Response, next: NextFunction) => {
+      chain.push(r.bearer ? authnBearer : authn, async (req: Request, res: Response, next: NextFunction) => {
         const sourceKey = (req.params as Record<string, string | undefined>).sourceKey;
         const source = access.scope === 'source' ? sourceKey : access.scope === 'every-source' ? '*' : undefined;
         authorize(principalOf(res), access.roles, source);
         if (r.path.startsWith(SOURCE_PREFIX)) await deps.catalog.getSource(sourceKey ?? '');
         next();
       }, parsers[r.bodyLimit]);
+    } else if (r.body) {
+      // A public route with a body (the Temporal UI's codec route, whose credential is in its path) parses it too.
+      chain.push(parsers[r.bodyLimit]);
     }
     chain.push(async (req: Request, res: Response) => {
       const params = parseOrThrow(r.params, req.params, 'path parameters') as Record<string, string>;

@@ -56,7 +56,7 @@ export function historyItem(targetType: TargetType, record: Stored, entry: Histo
 export function currentItem(targetType: TargetType, record: Stored): HistoryDoc | undefined {
   const writeId = record.lastWrite ?? (record as ResourceDoc).createdBy;
   if (!record.lastEntry || writeId === undefined) return undefined;
-  return historyItem(targetType, record, record.lastEntry, writeId, record.lastWriteAt ?? record.meta.updatedAt);
+  return historyItem(targetType, record, JSON.parse(record.lastEntry) as HistoryEntry, writeId, record.lastWriteAt ?? record.meta.updatedAt);
 }
 
 /** The items of stored versions about to be replaced or deleted: each version's own item, which must outlive it. */

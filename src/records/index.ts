@@ -1,4 +1,3 @@
-import type { Client } from '@temporalio/client';
 import { CatalogService, type CatalogOptions } from '../catalog/catalog';
 import type { Store } from '../store/db';
 import { RecordLocks } from '../store/record-lock';
@@ -6,6 +5,8 @@ import { PipelineService } from './pipelines';
 import { RelationshipService } from './relationships';
 import { ResourceService } from './resources';
 import { TaskService } from './tasks';
+import type { TemporalHandOff } from './temporal-calls';
+import { WorkflowStarts } from './workflow-starts';
 
 /**
  * The record write path, shared by the API (single operations, bulk and bundle at the door) and the worker
@@ -20,15 +21,17 @@ export interface WritePath {
   pipelines: PipelineService;
   resources: ResourceService;
   relationships: RelationshipService;
+  /** Bulk and bundle workflow starts that survive Temporal being down and the API dying. */
+  starts: WorkflowStarts;
 }
 
 /** Wires the write path over one store and one Temporal client; `now` is injectable for tests. */
-export function createWritePath(store: Store, temporal: { client: Client; taskQueue: string }, now: () => Date = () => new Date(), catalogOptions: CatalogOptions = {}): WritePath {
+export function createWritePath(store: Store, temporal: TemporalHandOff, now: () => Date = () => new Date(), catalogOptions: CatalogOptions = {}): WritePath {
   const catalog = new CatalogService(store, now, catalogOptions);
   const tasks = new TaskService(store, now);
   const locks = new RecordLocks(store, now);
   const pipelines = new PipelineService(store, catalog, temporal, now);
   const resources = new ResourceService(store, catalog, tasks, locks, pipelines, now);
   const relationships = new RelationshipService(store, catalog, tasks, locks, pipelines, now);
-  return { catalog, tasks, locks, pipelines, resources, relationships };
+  return { catalog, tasks, locks, pipelines, resources, relationships, starts: new WorkflowStarts(store, temporal, now) };
 }

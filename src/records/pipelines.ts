@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { Filter } from 'mongodb';
 import { pageBy } from '../store/paging';
 import { SluiceError, errorObject, notFound } from '../errors';
@@ -10,11 +10,14 @@ import type { DecisionBody } from '../schemas/decision';
 import type { Step } from '../schemas/pipeline';
 import { findOfSource, isDuplicateKey, type Store } from '../store/db';
 import type { Action, Decision, ExecutionStatus, TargetType } from '../domain';
-import { receiptSet, type ExecutionDoc, type OperationBody, type ReceiptPatch } from '../store/documents';
+import type { ExecutionDoc, OperationBody } from '../store/documents';
 import { enqueueSignal, decisionSignal, executionSummary, executionWorkflowId, recordWorkflowId, SA_KEYS, supersedeUpdate, type ExecutionRef, WORKFLOW_TYPES, type RecordWorkflow } from '../../workflows/messages';
 import type { Principal } from '../services/api-keys';
 import type { CatalogService, PipelineDefinition } from '../catalog/catalog';
-import { recordKey } from './keys';
+import { documentId, recordKey } from './keys';
+import { readHistory } from './history';
+import { DEFAULT_HANDOFF_TIMEOUT_MS, DEFAULT_SUPERSEDE_TIMEOUT_MS, temporalUnavailable, untilTemporalTakes, type TemporalHandOff } from './temporal-calls';
+import { AssignmentService } from './assignments';
 
 
 
@@ -49,12 +52,17 @@ export function executionOut(doc: ExecutionDoc, withBody: boolean): Record<strin
 
 /** The API side of pipelines: decides sync vs async, starts executions, supersedes them, takes decisions. */
 export class PipelineService {
+  /** Reviewers' claims on executions waiting in review: a decision needs the key's claim, or an admin key. */
+  readonly assignments: AssignmentService;
+
   constructor(
     private readonly store: Store,
     private readonly catalog: CatalogService,
-    private readonly temporal: { client: Client; taskQueue: string },
+    private readonly temporal: TemporalHandOff,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.assignments = new AssignmentService(store, now);
+  }
 
   /** The pipeline revision an operation starts, or undefined when it triggers no step (a synchronous write). */
   async triggered(source: string, collectionKey: string, ctx: OperatorContext): Promise<PipelineDefinition | undefined> {
@@ -65,37 +73,72 @@ export class PipelineService {
 
   /**
    * Cancels the record's active execution, if any, and waits until nothing of it is in flight, so the
-   * synchronous write that follows is the last. Uses a Temporal update on the record's workflow.
+   * synchronous write that follows is the last. Uses a Temporal update on the record's workflow, for at most
+   * `supersedeTimeoutMs`: a workflow that does not answer in time (no worker runs it, or Temporal is unreachable)
+   * makes the write a 409 that writes nothing. The update may still reach the workflow later, and then cancels
+   * what ran: the record keeps the data it had, and the client sends its write again.
    */
   async supersedeActive(key: string): Promise<void> {
     // Asked of Temporal, not of the executions collection: the record's workflow runs exactly while it has
     // executions, and a lookup by record key would read every execution (docs/ferretdb.md).
+    const timeoutMs = this.temporal.supersedeTimeoutMs ?? DEFAULT_SUPERSEDE_TIMEOUT_MS;
     try {
-      await this.temporal.client.workflow.getHandle(recordWorkflowId(key)).executeUpdate(supersedeUpdate);
+      await this.temporal.client.withDeadline(Date.now() + timeoutMs, () => this.temporal.client.workflow.getHandle(recordWorkflowId(key)).executeUpdate(supersedeUpdate));
     } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError) && (err as { name?: string }).name !== 'WorkflowNotFoundError') throw err;
+      if (err instanceof WorkflowNotFoundError || (err as { name?: string }).name === 'WorkflowNotFoundError') return;
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || temporalUnavailable(err)) {
+        throw new SluiceError('FAILED_PRECONDITION', `the record's running pipeline execution did not confirm within ${timeoutMs / 1000} s that it stopped (its workflow did not answer, or Temporal is unreachable); nothing was written, try again`);
+      }
+      throw err;
     }
   }
 
   /**
-   * Single operations the API recorded but never handed to a workflow, because it stopped in between:
-   * IN_PROGRESS executions created more than `olderThanMs` ago, of no bulk or bundle (a retried bulk or
-   * bundle activity hands those again), with neither a running record workflow nor a running execution
-   * workflow. Reads the executions collection whole (docs/ferretdb.md): for a sweep every few minutes,
-   * not for a request.
+   * Executions that no workflow owns: IN_PROGRESS or IN_REVIEW, created more than `olderThanMs` ago, with neither a
+   * running record workflow nor a running execution workflow. An API that stopped between recording an operation and
+   * handing it over leaves one; so does a bulk chunk or a bundle whose hand-off was lost and not retried. Reads the
+   * executions collection whole (docs/ferretdb.md): for a sweep every few minutes, not for a request.
    */
-  async orphans(olderThanMs: number, limit = 500): Promise<string[]> {
+  async stranded(olderThanMs: number, limit = 500): Promise<ExecutionDoc[]> {
     const before = new Date(this.now().getTime() - olderThanMs).toISOString();
+    // Not changed for the grace period either: an execution whose steps are being written is owned, and costs no call.
     const candidates = await this.store.executions
-      .find({ status: 'IN_PROGRESS', createdAt: { $lt: before }, opKey: { $exists: false }, bundleId: { $exists: false } }, { projection: { _id: 1, recordKey: 1 } })
+      .find({ status: { $in: ['IN_PROGRESS', 'IN_REVIEW'] }, createdAt: { $lt: before }, updatedAt: { $lt: before } })
       .limit(limit)
       .toArray();
-    const out: string[] = [];
+    const out: ExecutionDoc[] = [];
     for (const c of candidates) {
-      if ((await this.workflowRuns(recordWorkflowId(c.recordKey))) || (await this.workflowRuns(executionWorkflowId(c._id)))) continue;
-      out.push(c._id);
+      // One waiting in review is owned by its own workflow first; one in progress by its record's.
+      const owners = c.status === 'IN_REVIEW' ? [executionWorkflowId(c._id), recordWorkflowId(c.recordKey)] : [recordWorkflowId(c.recordKey), executionWorkflowId(c._id)];
+      if ((await this.workflowRuns(owners[0] as string)) || (await this.workflowRuns(owners[1] as string))) continue;
+      // Read again: a workflow that ended between the read above and the checks has ended its execution too.
+      const now = await this.store.executions.findOne({ _id: c._id });
+      if (now && (now.status === 'IN_PROGRESS' || now.status === 'IN_REVIEW') && now.updatedAt === c.updatedAt) out.push(now);
     }
     return out;
+  }
+
+  /**
+   * Whether a request for the execution's record came after it: a newer execution, or a synchronous write or delete
+   * made after the execution was recorded. Such an execution is not handed over late: the newer request stands, as
+   * it would have superseded this one. A commit of an older execution that landed later does not count.
+   */
+  async supersededSince(execution: Pick<ExecutionDoc, '_id' | 'recordKey' | 'createdAt' | 'source' | 'operation'>): Promise<boolean> {
+    const newer = await this.store.executions.findOne({ recordKey: execution.recordKey, createdAt: { $gt: execution.createdAt } }, { projection: { _id: 1 } });
+    if (newer) return true;
+    const { target } = execution.operation;
+    const _id = documentId(execution.source, target.type, target.id);
+    const record = target.targetType === 'RESOURCE'
+      ? await this.store.resources.findOne({ _id }, { projection: { lastWrite: 1, lastWriteAt: 1 } })
+      : await this.store.relationships.findOne({ _id }, { projection: { lastWrite: 1, lastWriteAt: 1 } });
+    if (record) {
+      if (!record.lastWrite || record.lastWrite === execution._id) return false;
+      // A write by an execution dates from that execution's request; any other write from its own moment.
+      const writer = await this.store.executions.findOne({ _id: record.lastWrite }, { projection: { createdAt: 1 } });
+      return (writer?.createdAt ?? record.lastWriteAt ?? '') > execution.createdAt;
+    }
+    const history = await readHistory(this.store, target.targetType, _id);
+    return history.some((item) => item.action === 'DELETE' && item.timestamp > execution.createdAt);
   }
 
   /** True when a workflow with this id is running. */
@@ -122,7 +165,8 @@ export class PipelineService {
     const existing = input.task ? await this.store.executions.findOne({ opKey: input.task.opKey }, { projection: { _id: 1 } }) : null;
     const executionId = existing?._id ?? newId();
     const pipelineExecution = { id: executionId, pipelineDefinitionId: input.pipeline.id, status: 'IN_PROGRESS' };
-    if (!existing) {
+    const writeExecution = async (): Promise<void> => {
+      if (existing) return;
       await this.store.inserts.executions.insert({
         _id: executionId, source: input.source, recordKey: key, pipelineDefinitionId: input.pipeline.id, status: 'IN_PROGRESS',
         steps: input.pipeline.steps.map((s) => ({ type: s.type, status: 'PENDING' })),
@@ -133,17 +177,24 @@ export class PipelineService {
         ...(input.bundleId ? { bundleId: input.bundleId } : {}),
         receiptId, ignoredSignals: [], userInfo: input.task?.userInfo ?? currentActor(), createdAt: at, updatedAt: at,
       });
+    };
+    const writeReceipt = (): Promise<void> => this.store.inserts.receipts.insert({
+      _id: receiptId, taskId, seq: input.task?.seq ?? 0, source: input.source, action: input.action, targetType: input.targetType, type: input.type, id: input.id,
+      status: 'PENDING', receivedAt: input.receivedAt, pipelineExecution,
+    }).catch((err: unknown) => {
+      if (!(input.task && isDuplicateKey(err))) throw err;
+    });
+    if (input.task) {
+      // A retried chunk takes an operation with a receipt for handed over: the execution must be there first.
+      await writeExecution();
+      await writeReceipt();
+    } else {
+      // The task comes last, so a task always has its receipt and its execution, and a sweep that ends the execution
+      // ends the task (an API that died between the task and the receipt left the task PENDING for good). A receipt or
+      // an execution without a task is invisible, and harmless.
+      await Promise.all([writeExecution(), writeReceipt()]);
+      await this.store.inserts.tasks.insert({ _id: taskId, source: input.source, kind: 'SINGLE', operationCount: 1, createdAt: input.receivedAt });
     }
-    // The task and the receipt are independent documents: written together.
-    await Promise.all([
-      input.task ? undefined : this.store.inserts.tasks.insert({ _id: taskId, source: input.source, kind: 'SINGLE', operationCount: 1, createdAt: input.receivedAt }),
-      this.store.inserts.receipts.insert({
-        _id: receiptId, taskId, seq: input.task?.seq ?? 0, source: input.source, action: input.action, targetType: input.targetType, type: input.type, id: input.id,
-        status: 'PENDING', receivedAt: input.receivedAt, pipelineExecution,
-      }).catch((err: unknown) => {
-        if (!(input.task && isDuplicateKey(err))) throw err;
-      }),
-    ]);
     const ref: ExecutionRef = {
       executionId,
       summary: executionSummary({ source: input.source, type: input.type, id: input.id, taskId, action: input.action, targetType: input.targetType, pipelineDefinitionId: input.pipeline.id }),
@@ -155,11 +206,9 @@ export class PipelineService {
       // An operation of a bulk or bundle stays IN_PROGRESS and PENDING: its activity fails and is retried, and the
       // retry hands the same execution over again (ChunkRunner, bundleStart). Nothing accepted is lost.
       if (input.task) throw err;
-      const message = `the workflow service did not take the operation: ${(err as Error).message}`;
-      const receiptPatch: ReceiptPatch = { status: 'FAILURE', executionStatus: 'ERROR', completedAt: at, error: { message } };
-      await this.store.executions.updateOne({ _id: executionId }, { $set: { status: 'ERROR', receiptPatch, updatedAt: at } });
-      await this.store.receipts.updateOne({ _id: receiptId }, { $set: receiptSet(receiptPatch) });
-      throw new SluiceError('INTERNAL', message);
+      // A single operation is not accepted (no 202). Its execution is left to its one writer: the workflow, if the
+      // start reached Temporal after all, else the sweep, which ends it ERROR after the grace period.
+      throw new SluiceError('INTERNAL', `the workflow service did not take the operation (task ${taskId}): ${(err as Error).message}; it was not accepted, send it again`);
     }
     return { taskId, status: 'ACCEPTED', executionId };
   }
@@ -182,13 +231,17 @@ export class PipelineService {
       ],
       staticSummary: `Record ${target.targetType.toLowerCase()} ${target.type}/${target.id} of source ${target.source}`,
     };
-    try {
-      // Usually no workflow runs for the record: start one with the execution as its input.
-      await this.temporal.client.workflow.start<RecordWorkflow>(WORKFLOW_TYPES.record, { ...options, args: [{ recordKey: key, pending: ref }] });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      await this.temporal.client.workflow.signalWithStart<RecordWorkflow, [ExecutionRef]>(WORKFLOW_TYPES.record, { ...options, args: [{ recordKey: key }], signal: enqueueSignal, signalArgs: [ref] });
-    }
+    // Tried again while Temporal is unavailable (down, restarting), up to the hand-off deadline: an operation is not
+    // refused because Temporal was away for a moment. A start that reached Temporal before a retry is "already started".
+    await untilTemporalTakes(this.temporal.client, this.temporal.handOffTimeoutMs ?? DEFAULT_HANDOFF_TIMEOUT_MS, async () => {
+      try {
+        // Usually no workflow runs for the record: start one with the execution as its input.
+        await this.temporal.client.workflow.start<RecordWorkflow>(WORKFLOW_TYPES.record, { ...options, args: [{ recordKey: key, pending: ref }] });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        await this.temporal.client.workflow.signalWithStart<RecordWorkflow, [ExecutionRef]>(WORKFLOW_TYPES.record, { ...options, args: [{ recordKey: key }], signal: enqueueSignal, signalArgs: [ref] });
+      }
+    });
   }
 
   /** One execution of a source; 404 when absent. */
@@ -207,11 +260,16 @@ export class PipelineService {
     return { data: page.map((d) => executionOut(d, false)), ...(nextCursor ? { nextCursor } : {}) };
   }
 
-  /** Records a reviewer's decision and signals it to the execution's workflow; 409 unless IN_REVIEW. */
+  /**
+   * Records a reviewer's decision and signals it to the execution's workflow; 409 unless IN_REVIEW, and 409 when another
+   * reviewer claims the execution (unless the key is admin). An unclaimed execution is claimed for the key first, so of
+   * two reviewers deciding at once one wins and the other gets the 409.
+   */
   async decide(source: string, id: string, body: DecisionBody, principal: Principal): Promise<Decision> {
     const doc = await findOfSource(this.store.executions, id, source);
     if (!doc) throw notFound(`pipeline execution '${id}' does not exist in source '${source}'`);
     if (doc.status !== 'IN_REVIEW') throw new SluiceError('FAILED_PRECONDITION', `pipeline execution '${id}' is ${doc.status}, not IN_REVIEW`);
+    const claim = await this.assignments.forDecision(doc, principal);
     const decision: Decision = {
       id: newId(), action: body.action, ...(body.description !== undefined ? { description: body.description } : {}),
       author: { id: principal.id, ...(principal.email ? { email: principal.email } : {}) }, actedAt: this.now().toISOString(),
@@ -219,9 +277,11 @@ export class PipelineService {
     try {
       await this.temporal.client.workflow.getHandle(executionWorkflowId(id)).signal(decisionSignal, decision);
     } catch (err) {
+      if (claim.made) await this.assignments.dropClaim(id, principal);
       if ((err as { name?: string }).name === 'WorkflowNotFoundError') throw new SluiceError('FAILED_PRECONDITION', `pipeline execution '${id}' is no longer waiting for a decision`);
       throw err;
     }
+    this.assignments.noteDecided(id);
     return decision;
   }
 }

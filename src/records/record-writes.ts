@@ -73,7 +73,7 @@ export async function writeRecord(store: Store, current: StoredRecord | null, w:
   const session = opts.session ? { session: opts.session } : {};
   const meta = current ? nextMeta(current.meta, w.meta?.identifier, w.at) : firstMeta(w.source, w.meta, w.at);
   // The version is its own history item (lastEntry) until a later write replaces it: no second document.
-  const base = { _id: documentId(w.source, w.type, w.id), source: w.source, type: w.type, id: w.id, data: w.data, meta, lastWrite: w.writeId, lastWriteAt: w.at, lastEntry: w.history };
+  const base = { _id: documentId(w.source, w.type, w.id), source: w.source, type: w.type, id: w.id, data: w.data, meta, lastWrite: w.writeId, lastWriteAt: w.at, lastEntry: JSON.stringify(w.history) };
   const doc: StoredRecord = w.targetType === 'RESOURCE'
     ? { ...(current as ResourceDoc | null), ...base, contained: w.contained }
     : { ...(current as RelationshipDoc | null), ...base, from: w.from, to: w.to };

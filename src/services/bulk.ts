@@ -1,11 +1,11 @@
 import { currentActor } from '../records/actor';
-import type { Client } from '@temporalio/client';
 import type { TargetType } from '../domain';
 import { newId, newTaskId } from '../ids';
 import type { Store } from '../store/db';
 import type { BulkChunkDoc } from '../store/documents';
 import { packJson } from '../store/packed';
-import { WORKFLOW_TYPES, type BulkWorkflow } from '../../workflows/messages';
+import type { WorkflowStarts } from '../records/workflow-starts';
+import { WORKFLOW_TYPES, type BulkWorkflowInput } from '../../workflows/messages';
 
 /** Operations staged per chunk document; a chunk is what one activity processes. */
 export const CHUNK_SIZE = 1000;
@@ -19,11 +19,15 @@ const CHUNK_BYTES = 4 * 1024 * 1024;
 export class BulkService {
   constructor(
     private readonly store: Store,
-    private readonly temporal: { client: Client; taskQueue: string },
+    private readonly starts: WorkflowStarts,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Stages the operations and starts the bulk's workflow: 202 `{taskId, bulkId, status:'ACCEPTED'}`. */
+  /**
+   * Stages the operations and starts the bulk's workflow: 202 `{taskId, bulkId, status:'ACCEPTED'}`. The start is
+   * recorded before anything is staged: once the task is written the bulk is accepted, and if Temporal does not take
+   * the start within the hand-off deadline, the worker's sweep starts it later (WorkflowStarts).
+   */
   async accept(source: string, targetType: TargetType, operations: Record<string, unknown>[]): Promise<{ taskId: string; bulkId: string; status: 'ACCEPTED' }> {
     const taskId = newTaskId('BULK');
     const at = this.now().toISOString();
@@ -46,16 +50,16 @@ export class BulkService {
     const docs: BulkChunkDoc[] = await Promise.all(chunks.map(async (c, chunk) => ({
       _id: `${taskId}:${chunk}`, taskId, chunk, start: c.start, ops: await packJson(`[${c.parts.join(',')}]`),
     })));
+    const input: BulkWorkflowInput = { taskId, chunkCount: docs.length, next: 0 };
+    const start = await this.starts.intend({
+      _id: `bulk:${taskId}`, kind: 'BULK', taskId, workflowType: WORKFLOW_TYPES.bulk, args: [input], staged: docs.length,
+      staticSummary: `Bulk ${taskId} of source ${source}: ${operations.length} ${targetType.toLowerCase()} operations`,
+    });
     for (let i = 0; i < docs.length; i += 20) await this.store.bulkChunks.insertMany(docs.slice(i, i + 20));
     await this.store.tasks.insertOne({
       _id: taskId, source, kind: 'BULK', targetType, operationCount: operations.length, chunkStarts: chunks.map((c) => c.start), userInfo: currentActor(), createdAt: at,
     });
-    await this.temporal.client.workflow.start<BulkWorkflow>(WORKFLOW_TYPES.bulk, {
-      workflowId: `bulk:${taskId}`,
-      taskQueue: this.temporal.taskQueue,
-      args: [{ taskId, chunkCount: docs.length, next: 0 }],
-      staticSummary: `Bulk ${taskId} of source ${source}: ${operations.length} ${targetType.toLowerCase()} operations`,
-    });
+    await this.starts.start(start);
     return { taskId, bulkId: taskId, status: 'ACCEPTED' };
   }
 }

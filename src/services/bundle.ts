@@ -7,7 +7,8 @@ import type { RelationshipOperation, ResourceOperation } from '../schemas/bulk';
 import type { Store } from '../store/db';
 import type { BundleOp, ReceiptDoc, ResourceDoc } from '../store/documents';
 import { replaceRootIds, type RootIdTokens } from '../validation/root-id';
-import { bundleWorkflowId, WORKFLOW_TYPES, type BundleWorkflow } from '../../workflows/messages';
+import { bundleWorkflowId, WORKFLOW_TYPES, type BundleResult } from '../../workflows/messages';
+import type { WorkflowStarts } from '../records/workflow-starts';
 import type { CatalogService } from '../catalog/catalog';
 import { type PipelineService } from '../records/pipelines';
 import { recordKey } from '../records/keys';
@@ -83,6 +84,7 @@ export class BundleService {
     private readonly relationships: RelationshipService,
     private readonly pipelines: PipelineService,
     private readonly temporal: { client: Client; taskQueue: string },
+    private readonly starts: WorkflowStarts,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -102,22 +104,24 @@ export class BundleService {
 
     const taskId = newTaskId('BUNDLE');
     const userInfo = currentActor();
+    // The start is recorded first and the task written last: once the task exists the bundle is accepted, and if
+    // Temporal does not take the start within the hand-off deadline, the worker's sweep starts it later.
+    const start = await this.starts.intend({
+      _id: bundleWorkflowId(taskId), kind: 'BUNDLE', taskId, workflowType: WORKFLOW_TYPES.bundle, args: [{ taskId }], staged: ops.length,
+      staticSummary: `Bundle ${taskId} of source ${source}: ${body.resourceOperations.length} resource and ${body.relationshipOperations.length} relationship operations`,
+    });
     await this.store.bundles.insertOne({ _id: taskId, source, receivedAt, ops, state: 'OPEN', started: [], userInfo, createdAt: this.now().toISOString() });
-    await this.store.tasks.insertOne({ _id: taskId, source, kind: 'BUNDLE', operationCount: ops.length, createdAt: receivedAt });
     // Receipts of operations with a pipeline are written when their execution is (PipelineService.accept).
     const receipts: ReceiptDoc[] = ops.filter((o) => !o.pipelineDefinitionId).map((o) => ({
       _id: `${taskId}:${o.seq}`, taskId, seq: o.seq, source, action: o.action, targetType: o.targetType, type: o.type, id: o.id, status: 'PENDING', receivedAt,
     }));
     if (receipts.length) await this.store.receipts.insertMany(receipts);
-    const handle = await this.temporal.client.workflow.start<BundleWorkflow>(WORKFLOW_TYPES.bundle, {
-      workflowId: bundleWorkflowId(taskId),
-      taskQueue: this.temporal.taskQueue,
-      args: [{ taskId }],
-      staticSummary: `Bundle ${taskId} of source ${source}: ${body.resourceOperations.length} resource and ${body.relationshipOperations.length} relationship operations`,
-    });
-    if (ops.some((o) => o.pipelineDefinitionId)) return { taskId, status: 'ACCEPTED' };
+    await this.store.tasks.insertOne({ _id: taskId, source, kind: 'BUNDLE', operationCount: ops.length, createdAt: receivedAt });
+    const started = await this.starts.start(start);
+    if (!started || ops.some((o) => o.pipelineDefinitionId)) return { taskId, status: 'ACCEPTED' };
 
-    const result = await within(handle.result(), SYNC_WAIT_MS);
+    const handle = this.temporal.client.workflow.getHandle(bundleWorkflowId(taskId));
+    const result = await within(handle.result() as Promise<BundleResult>, SYNC_WAIT_MS);
     if (!result) return { taskId, status: 'ACCEPTED' };
     if (result.status === 'DROPPED') throw new SluiceError('FAILED_PRECONDITION', `the bundle was not written (task ${taskId}): ${result.reason ?? 'dropped'}; nothing of it was written, try again`);
     const written = (await this.store.receipts.find({ taskId }).sort({ seq: 1 }).toArray()).map((r) => ({ targetType: r.targetType, receipt: receiptOut(r) }));

@@ -1,11 +1,12 @@
 import { MongoClient, type Collection, type Db, type Filter } from 'mongodb';
 import type {
+  AssignmentDoc,
   ConceptDoc,
   HistoryBatchDoc,
   HistoryDoc,
   VocabularyDoc,
   ApiKeyDoc, BulkChunkDoc, BundleDoc, ChunkProgressDoc, ExecutionDoc, LockDoc, PipelineDoc, ProfileDoc, PurgeDoc, ReceiptDoc,
-  RelationshipDefinitionDoc, RelationshipDoc, ResourceDoc, SourceDoc, TaskDoc,
+  RelationshipDefinitionDoc, RelationshipDoc, ResourceDoc, ReviewEntryDoc, SourceDoc, TaskDoc, WorkflowStartDoc,
 } from './documents';
 import { InsertBatcher } from './insert-batcher';
 import { insertHistoryBatch } from './history-batches';
@@ -39,6 +40,11 @@ export interface Store {
   /** The terminology module: vocabularies and their concepts, for profile `binding`s. */
   vocabularies: Collection<VocabularyDoc>;
   concepts: Collection<ConceptDoc>;
+  /** The executions waiting in review (written by their workflows) and reviewers' claims on them (written by the API). */
+  reviewQueue: Collection<ReviewEntryDoc>;
+  reviewAssignments: Collection<AssignmentDoc>;
+  /** Bulk and bundle workflow starts an API recorded and Temporal has not confirmed yet (src/records/workflow-starts.ts). */
+  workflowStarts: Collection<WorkflowStartDoc>;
   /** Inserts of the write paths (single writes, hand-offs to pipelines, record locks), group-committed (see InsertBatcher). */
   inserts: {
     resources: InsertBatcher<ResourceDoc>;
@@ -90,6 +96,9 @@ export async function connectStore(uri: string, dbName: string): Promise<Store> 
     historyBatches,
     vocabularies: db.collection('vocabularies'),
     concepts: db.collection('concepts'),
+    reviewQueue: db.collection('review_queue'),
+    reviewAssignments: db.collection('review_assignments'),
+    workflowStarts: db.collection('workflow_starts'),
     close: () => client.close(),
   };
 }
@@ -113,6 +122,8 @@ export async function ensureIndexes(store: Store): Promise<void> {
     store.history.createIndex({ record: 1, timestamp: 1, operationId: 1 }),
     store.concepts.createIndex({ vocabularyKey: 1, code: 1 }),
     store.historyBatches.createIndex({ records: 1 }),
+    store.reviewQueue.createIndex({ source: 1, _id: 1 }),
+    store.reviewAssignments.createIndex({ source: 1 }),
   ]);
 }
 

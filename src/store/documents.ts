@@ -103,8 +103,11 @@ export interface ResourceDoc {
   lastWriteAt?: string;
   /** Id of the bulk operation whose batched CREATE inserted the record (kept by later writes): a retried chunk finds its own. */
   createdBy?: string;
-  /** The history entry of this version's write: the version is its own history item until it is replaced (src/records/history.ts). */
-  lastEntry?: HistoryEntryDoc;
+  /**
+   * The history entry of this version's write, as JSON (HistoryEntryDoc; one string costs FerretDB far less than
+   * nested fields): the version is its own history item until it is replaced (src/records/history.ts).
+   */
+  lastEntry?: string;
 }
 
 /** What a write records in its record's history besides the record: the action, its task and who asked. */
@@ -127,7 +130,7 @@ export interface RelationshipDoc {
   /** When that operation wrote it (its history item's time). */
   lastWriteAt?: string;
   /** As on ResourceDoc. */
-  lastEntry?: HistoryEntryDoc;
+  lastEntry?: string;
 }
 
 export interface ApiKeyDoc {
@@ -304,6 +307,23 @@ export interface HistoryBatchDoc {
   createdAt: string;
 }
 
+/**
+ * A bulk's or bundle's workflow start, recorded by the API before it stages the task and deleted once Temporal took
+ * the start; the sweep finishes a start an API left behind (src/records/workflow-starts.ts).
+ */
+export interface WorkflowStartDoc {
+  /** The workflow id. */
+  _id: string;
+  kind: 'BULK' | 'BUNDLE';
+  taskId: string;
+  workflowType: string;
+  args: unknown[];
+  staticSummary: string;
+  /** How many documents the API stages under `{taskId}:{n}` (a bulk's chunks, a bundle's receipts), to remove if the task never came to be. */
+  staged: number;
+  createdAt: string;
+}
+
 /** A chunk of a bulk's staged operations, packed (see packJson): ids of generated records are fixed in it. */
 export interface BulkChunkDoc {
   _id: string;
@@ -373,4 +393,42 @@ export interface LockDoc {
   _id: string;
   token: string;
   expiresAt: Date;
+}
+
+/**
+ * One execution waiting for a reviewer (the review queue): a small copy of what the queue filters, sorts and shows,
+ * written by the execution's workflow when it enters review and deleted when it leaves (src/records/review-queue.ts).
+ * `_id` is the execution id (a KSUID: creation order).
+ */
+export interface ReviewEntryDoc {
+  _id: string;
+  source: string;
+  targetType: TargetType;
+  type: string;
+  recordId: string;
+  action: Action;
+  pipelineDefinitionId: string;
+  taskId: string;
+  /** The step that waits: HUMAN_REVIEW, or a VALIDATOR whose rule sent the execution to review. */
+  stepIndex: number;
+  stepType: string;
+  /** The bundle of the execution: a newer request for any of its records, or a failure of another operation, drops it. */
+  bundleId?: string;
+  /** When the request was accepted (the execution's `createdAt`). */
+  createdAt: string;
+  reviewSince: string;
+  /** When the step's `timeout` runs out and `onTimeout` decides (about: the workflow's timer starts just after). */
+  timeoutAt?: string;
+  onTimeout?: 'APPROVE' | 'REJECT';
+}
+
+/**
+ * A reviewer's claim on an execution waiting in review; `_id` is the execution id, so a claim is one insert and two
+ * reviewers cannot both hold it (docs/ferretdb.md: inserts on `_id` are atomic, conditional updates are not).
+ */
+export interface AssignmentDoc {
+  _id: string;
+  source: string;
+  by: { id: string; name: string; email?: string };
+  at: string;
 }

@@ -13,6 +13,8 @@ import { createWritePath } from '../../src/records';
 import { createServices, type Services } from '../../src/services';
 import { connectStore, ensureIndexes, type Store } from '../../src/store/db';
 import { temporalReady } from '../../src/temporal';
+import type { CodecKeys, EncryptionCodec } from '../../src/codec/encryption-codec';
+import { testCodec } from './codec';
 
 export interface HttpResult {
   status: number;
@@ -39,6 +41,8 @@ export interface TestApi {
   /** Creates a key with the given roles and sources and returns its secret. */
   key(roles: string[], sources: string[]): Promise<string>;
   client: Client;
+  /** The payload codec of the API, the worker and `client` (SPEC §6). */
+  codec: EncryptionCodec;
   taskQueue: string;
   close(): Promise<void>;
 }
@@ -50,6 +54,10 @@ export interface StartOptions {
   activities?: (real: ReturnType<typeof createActivities>) => ReturnType<typeof createActivities>;
   /** Gives the worker's write path its own Temporal client (a wrapper of the real one, e.g. to force a fault). */
   workerClient?: (real: Client) => Client;
+  /** Other codec keys than the run's (testCodecKeys). */
+  codecKeys?: CodecKeys;
+  /** Enables the Temporal UI's codec routes (`/codec/ui/{token}/...`) with this token. */
+  codecUiToken?: string;
 }
 
 let runtimeInstalled = false;
@@ -70,8 +78,10 @@ export async function startApi(opts: StartOptions = {}): Promise<TestApi> {
   await ensureIndexes(store);
   const taskQueue = `sluice-test-${suffix}`;
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
-  const services = createServices(store, { client, taskQueue });
+  const { codec, dataConverter } = testCodec(opts.codecKeys);
+  const client = new Client({ connection, dataConverter });
+  // The console links executions to a Temporal UI at this address (the dev server of the tests runs none).
+  const services = createServices(store, { client, taskQueue }, undefined, {}, { temporalUiUrl: 'http://127.0.0.1:8233' });
   let worker: { run: Promise<void>; shutdown: () => void } | undefined;
   if (opts.worker) {
     installQuietRuntime();
@@ -84,6 +94,7 @@ export async function startApi(opts: StartOptions = {}): Promise<TestApi> {
       taskQueue,
       ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../../workflows') }),
       activities: opts.activities ? opts.activities(real) : real,
+      dataConverter,
     });
     const run = w.run().finally(() => nativeConnection.close());
     worker = { run, shutdown: () => w.shutdown() };
@@ -100,6 +111,7 @@ export async function startApi(opts: StartOptions = {}): Promise<TestApi> {
       await store.db.command({ ping: 1 });
       await temporalReady(connection);
     },
+    codec: { codec, corsOrigins: ['http://127.0.0.1:8233', 'http://localhost:8233'], ...(opts.codecUiToken ? { uiToken: opts.codecUiToken } : {}) },
   });
   const server: Server = await new Promise((done) => {
     const s = app.listen(0, '127.0.0.1', () => done(s));
@@ -137,6 +149,7 @@ export async function startApi(opts: StartOptions = {}): Promise<TestApi> {
       return res.body.key as string;
     },
     client,
+    codec,
     taskQueue,
     close: async () => {
       await new Promise<void>((done) => server.close(() => done()));

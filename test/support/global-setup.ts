@@ -2,12 +2,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter';
 import { keepStack } from './local-stack';
 
 /** The workflow bundle is built once per run and shared by every test file's workers. */
 async function bundleWorkflowsOnce(): Promise<void> {
   if (process.env.SLUICE_TEST_WORKFLOW_BUNDLE) return;
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    // As scripts/bundle-workflows.mjs: the sandbox encodes workflow failures' messages (SPEC §6).
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
+  });
   const file = join(mkdtempSync(join(tmpdir(), 'sluice-bundle-')), 'workflow-bundle.js');
   writeFileSync(file, code);
   process.env.SLUICE_TEST_WORKFLOW_BUNDLE = file;
@@ -19,7 +25,9 @@ async function bundleWorkflowsOnce(): Promise<void> {
  */
 export default async function globalSetup(): Promise<void> {
   await bundleWorkflowsOnce();
-  const { ensureBinaries, startEphemeralStack, temporalBinary } = await import('../../scripts/stack.mjs');
+  const { codecEnv, ensureBinaries, newCodecKey, startEphemeralStack, temporalBinary } = await import('../../scripts/stack.mjs');
+  // Every test client and worker encrypts payloads as production does (SPEC §6), with a throwaway key of the run.
+  if (!process.env.SLUICE_CODEC_KEY) Object.assign(process.env, codecEnv(newCodecKey()));
   // Tests drive the Temporal CLI too (signals, visibility queries), as a user would.
   process.env.SLUICE_TEMPORAL_CLI ??= temporalBinary();
   if (process.env.TEMPORAL_ADDRESS && process.env.MONGODB_URI) return;

@@ -26,6 +26,11 @@ export const WRITE_BODIES: Record<string, unknown> = {
   putPipeline: { steps: [{ type: 'NORMALIZER', normalizer: { properties: [{ property: 'name', trim: true }] } }] },
   putSource: { type: 'registry' },
   createApiKey: { name: 'escalated', roles: ['admin'], sources: ['*'] },
+  // The codec routes: a JSON payload (`{}`), to encrypt or (sent as is) to decode.
+  encodePayloads: { payloads: [{ metadata: { encoding: 'anNvbi9wbGFpbg==' }, data: 'e30=' }] },
+  decodePayloads: { payloads: [{ metadata: { encoding: 'anNvbi9wbGFpbg==' }, data: 'e30=' }] },
+  encodePayloadsForUi: { payloads: [{ metadata: { encoding: 'anNvbi9wbGFpbg==' }, data: 'e30=' }] },
+  decodePayloadsForUi: { payloads: [{ metadata: { encoding: 'anNvbi9wbGFpbg==' }, data: 'e30=' }] },
 };
 
 /** The route's path with every parameter filled from PARAM_VALUES (and `overrides`). */

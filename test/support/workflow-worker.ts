@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import type { createActivities } from '../../activities';
+import { testCodec } from './codec';
 
 /** The activities the real worker registers, by name, with their real signatures. */
 export type Activities = ReturnType<typeof createActivities>;
@@ -117,12 +118,14 @@ export async function connectWorkflowEnv(): Promise<WorkflowEnv> {
   installQuietRuntime();
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
-  const client = new Client({ connection });
+  // The payload codec of production (SPEC §6), so the workflows run on encrypted payloads here too.
+  const { dataConverter } = testCodec();
+  const client = new Client({ connection, dataConverter });
   return {
     client,
     withWorker: async (fakes, fn) => {
       const taskQueue = uniqueId('wf-test');
-      const worker = await Worker.create({ connection: nativeConnection, taskQueue, ...realWorkflows(), activities: fakes.activities });
+      const worker = await Worker.create({ connection: nativeConnection, taskQueue, ...realWorkflows(), activities: fakes.activities, dataConverter });
       return worker.runUntil(() => fn(taskQueue));
     },
     close: async () => {

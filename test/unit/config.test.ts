@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       TEMPORAL_ADDRESS: '127.0.0.1:7233',
       TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: 'sluice',
+      TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
       SLUICE_CATALOG_FILE: 'catalog/demo.yaml',
       SLUICE_DATA_DIR: '.data',
       LOG_LEVEL: 'info',
@@ -28,7 +29,13 @@ describe('loadConfig', () => {
       BODY_LIMIT_BUNDLE: 5 * 1024 * 1024,
       BODY_LIMIT_BULK: 64 * 1024 * 1024,
       SLUICE_CATALOG_CACHE_MS: 1000,
+      SLUICE_SWEEP_EVERY_MS: 300_000,
+      SLUICE_ORPHAN_GRACE_MS: 600_000,
+      SLUICE_HANDOFF_TIMEOUT_MS: 30_000,
+      SLUICE_SUPERSEDE_TIMEOUT_MS: 30_000,
       SLUICE_MODELS: {},
+      SLUICE_CODEC_OLD_KEYS: [],
+      SLUICE_CODEC_CORS_ORIGINS: ['http://127.0.0.1:8233', 'http://localhost:8233'],
     });
   });
 
@@ -69,6 +76,7 @@ describe('loadConfig', () => {
     ['BODY_LIMIT_BULK not a number', { BODY_LIMIT_BULK: '64mb' }, 'BODY_LIMIT_BULK'],
     ['SLUICE_CATALOG_CACHE_MS negative', { SLUICE_CATALOG_CACHE_MS: '-1' }, 'SLUICE_CATALOG_CACHE_MS'],
     ['EMBEDDING_URL that is not a URL', { EMBEDDING_URL: 'embeddings please' }, 'EMBEDDING_URL'],
+    ['TEMPORAL_UI_URL of another scheme', { TEMPORAL_UI_URL: 'ftp://127.0.0.1:8233' }, 'TEMPORAL_UI_URL'],
     ['SLUICE_MODELS that is not JSON', { SLUICE_MODELS: '{mte' }, 'SLUICE_MODELS'],
     ['SLUICE_MODELS with a segmenter without maxTokens', { SLUICE_MODELS: JSON.stringify({ 'my-chunks': { kind: 'segmenter' } }) }, 'SLUICE_MODELS'],
   ])('%s → ConfigError naming the variable', (_name, env, variable) => {

@@ -177,3 +177,21 @@ describe('a decision during cleanup', () => {
     expect(fakes.calls.map((c) => c.name)).toEqual(['beginExecution', 'runStep', 'runStep', 'finish']);
   });
 });
+
+describe('a cancel while a step runs on a worker that is gone', () => {
+  // Found by test/faults: Temporal does not retry an attempt that times out once the cancel is requested, so the
+  // workflow gets a timeout, not a cancellation. The execution was superseded all the same: CANCELLED, not ERROR.
+  test('the attempt times out after the cancel request, and the execution still ends CANCELLED', async () => {
+    const id = uniqueId('ex-cancel-timeout');
+    // The step's attempt never reports back within its 20 s (the worker running it died); it ignores the cancel.
+    const fakes = executionFakes({ runStep: async () => new Promise<StepOutcome>((done) => setTimeout(() => done(DONE), 22_000)) });
+    const outcome = await env.withWorker(fakes, async (taskQueue) => {
+      const handle = await start(taskQueue, id);
+      await fakes.called('runStep');
+      await handle.cancel();
+      return handle.result().then(() => 'completed', (err: unknown) => (err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure ? 'cancelled' : err));
+    });
+    expect(outcome).toBe('cancelled');
+    expect(fakes.calls.map((c) => [c.name, ...c.args])).toEqual([['beginExecution', id], ['runStep', id, 0], ['finish', id, 'CANCELLED', {}]]);
+  }, 60_000);
+});

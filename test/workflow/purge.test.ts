@@ -4,6 +4,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { purgeWorkflowId, WORKFLOW_TYPES, type PurgeWorkflow } from '../../workflows/messages';
 import { connectWorkflowEnv, fakeActivities, uniqueId, type Activities, type WorkflowEnv } from '../support/workflow-worker';
+import { testCodec } from '../support/codec';
 
 jest.setTimeout(20_000);
 
@@ -34,7 +35,9 @@ test('continues as new every `callsPerRun` activity calls with the same input, a
       const events = history.events ?? [];
       const started = events[0]?.workflowExecutionStartedEventAttributes;
       const next = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes;
-      runs.push({ input: started?.input?.payloads?.map((p) => JSON.parse(Buffer.from(p.data ?? []).toString()) as unknown), ended: next ? 'CONTINUED_AS_NEW' : 'COMPLETED' });
+      // The history holds the input encrypted (SPEC §6): decoded with the run's codec before it is read.
+      const input = await testCodec().codec.decode(started?.input?.payloads ?? []);
+      runs.push({ input: input.map((p) => JSON.parse(Buffer.from(p.data ?? []).toString()) as unknown), ended: next ? 'CONTINUED_AS_NEW' : 'COMPLETED' });
       runId = next?.newExecutionRunId ?? undefined;
     }
     return { result, runs };

@@ -5,7 +5,8 @@
  *
  *   npx jest --testMatch '<rootDir>/test/workflow/record-histories.ts'
  *
- * It replaces every fixture. The data is fake ("Dr. Replay"); the histories carry ids, not record data.
+ * It replaces every fixture. The data is fake ("Dr. Replay"); the histories carry ids, not record data, and their
+ * payloads are encrypted with the fixture key of fixture-codec.ts.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { decisionSignal, executionWorkflowId, recordWorkflowId } from '../../wor
 import { startApi, type TestApi } from '../support/api';
 import { historyToJSON } from '../support/history-json';
 import { waitFor } from '../support/wait';
+import { FIXTURE_CODEC_KEYS } from './fixture-codec';
 
 jest.setTimeout(120_000);
 
@@ -23,7 +25,8 @@ const REVIEWED = { type: 'OPERATOR', operator: { eq: { name: '*Review*' } } };
 
 let api: TestApi;
 beforeAll(async () => {
-  api = await startApi({ worker: true });
+  // The fixture key, which replay.test.ts decodes the encrypted payloads with.
+  api = await startApi({ worker: true, codecKeys: FIXTURE_CODEC_KEYS });
 });
 afterAll(async () => {
   await api?.close();

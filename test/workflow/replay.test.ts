@@ -6,6 +6,8 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { WORKFLOW_TYPES } from '../../workflows/messages';
 import { historyFromJSON } from '../support/history-json';
 import { installQuietRuntime, realWorkflows } from '../support/workflow-worker';
+import { testCodec } from '../support/codec';
+import { FIXTURE_CODEC_KEYS } from './fixture-codec';
 
 // Histories recorded from runs of the real product (test/workflow/record-histories.ts re-records them), replayed
 // against the workflow code as it is now: a change that would break the workflows already running fails here.
@@ -25,7 +27,9 @@ function typeOf(history: History): string | null | undefined {
 async function replay(options: ReplayWorkerOptions, files: typeof fixtures): Promise<{ file: string; error?: Error }[]> {
   installQuietRuntime();
   const out: { file: string; error?: Error }[] = [];
-  for await (const result of Worker.runReplayHistories(options, files.map((f) => ({ workflowId: f.file, history: f.history })))) {
+  // With the payload codec of production: fixtures with plain payloads pass through it, encrypted ones decode.
+  const replayOptions = { ...options, dataConverter: testCodec(FIXTURE_CODEC_KEYS).dataConverter };
+  for await (const result of Worker.runReplayHistories(replayOptions, files.map((f) => ({ workflowId: f.file, history: f.history })))) {
     out.push({ file: result.workflowId, ...(result.error ? { error: result.error } : {}) });
   }
   return out;

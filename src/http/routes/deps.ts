@@ -1,7 +1,17 @@
+import type { PayloadCodec } from '@temporalio/common';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import type { Services } from '../../services';
 import { route, type Route, type RouteSpec } from '../route';
+
+/** The codec endpoint's codec, and who may call it from a browser (SPEC §6). */
+export interface CodecEndpointDeps {
+  codec: PayloadCodec;
+  /** The secret path segment of the Temporal UI's codec endpoint (`/codec/ui/{token}`); without it those routes are 404. */
+  uiToken?: string;
+  /** Browser origins (the Temporal UI's) that may call the codec routes. */
+  corsOrigins: readonly string[];
+}
 
 /** What the API's handlers call: the services, readiness and the metrics registry. */
 export type ApiHandlers = Omit<Services, 'locks'> & {
@@ -10,6 +20,7 @@ export type ApiHandlers = Omit<Services, 'locks'> & {
   metrics: Registry;
   /** The OpenAPI document of the table (handed in, so the table does not import the generator built from it). */
   openapi: () => unknown;
+  codec: CodecEndpointDeps;
 };
 
 export type ApiRoute = Route<ApiHandlers>;

@@ -179,10 +179,10 @@ export const recordRoutes = [
   apiRoute({
     method: 'post', path: `${SRC}/pipelines/executions/{id}/decision`, operationId: 'decidePipelineExecution', tag: 'Pipeline executions',
     summary: 'Approve or reject an execution waiting in review (review keys)',
-    description: 'The decision reaches the execution\'s workflow as the Temporal signal `decision`.',
+    description: 'The decision reaches the execution\'s workflow as the Temporal signal `decision`. An execution claimed by another key (`PUT .../assignment`) is a 409 unless this key is admin; an unclaimed one is claimed for this key first, so of two reviewers deciding at once only one wins.',
     access: { roles: ['review'], scope: 'source' }, body: DecisionBodySchema, params: { id: z.string().min(1).describe('Pipeline execution id.') },
     responses: { 202: json('The recorded decision.', DecisionSchema) },
-    errors: { NOT_FOUND: 'the source or the execution does not exist', FAILED_PRECONDITION: 'the execution is not IN_REVIEW' },
+    errors: { NOT_FOUND: 'the source or the execution does not exist', FAILED_PRECONDITION: 'the execution is not IN_REVIEW, or another reviewer claims it' },
     handler: async ({ params, body, principal, deps }) => ({ status: 202, body: await deps.pipelines.decide(params.sourceKey, params.id, body, principal) }),
   }),
 ];
