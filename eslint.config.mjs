@@ -9,23 +9,11 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    // The review console's .tsx and .mts (browser code that vite bundles) get the same type-aware rules.
+    files: ['**/*.ts', 'console/**/*.{tsx,mts}'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     plugins: { 'import-x': importX },
     // Resolves packages through their `exports` maps (lru-cache has no `main`); no legacy resolver package needed.
-    settings: { 'import-x/resolver-next': [createNodeResolver()] },
-    rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'import-x/no-cycle': 'error',
-    },
-  },
-  {
-    // The review console: browser code that vite bundles; the same type-aware rules, its .tsx files included.
-    files: ['console/**/*.{ts,tsx,mts}'],
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
-    plugins: { 'import-x': importX },
     settings: { 'import-x/resolver-next': [createNodeResolver()] },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
