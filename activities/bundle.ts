@@ -183,7 +183,7 @@ export function createBundleActivities(deps: ActivityDeps) {
         const accepted = await pipelines.accept({
           source: bundle.source, action: op.action, targetType: op.targetType, type: op.type, id: op.id, body: op.body ?? { data: {} },
           ...(op.previous ? { previous: op.previous } : {}), pipeline, receivedAt: bundle.receivedAt,
-          task: { taskId, seq: op.seq, opKey, userInfo: bundle.userInfo ?? SYSTEM_ACTOR }, bundleId: taskId,
+          userInfo: bundle.userInfo ?? SYSTEM_ACTOR, task: { taskId, seq: op.seq, opKey }, bundleId: taskId,
         });
         executionIds.push(accepted.executionId);
         started.add(op.seq);

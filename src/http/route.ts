@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ErrorType } from '../errors';
 import { KeySchema } from '../schemas/profile';
 import type { Principal } from '../services/api-keys';
+import type { Actor } from '../records/actor';
 import { ROLES, type Role } from '../domain';
 
 /** The sections of the API reference, in the order /docs lists them, with the description each one gets there. */
@@ -54,6 +55,8 @@ export interface RouteContext<P, Q, B, D> {
   body: B;
   /** The caller; an anonymous principal without roles on public routes. */
   principal: Principal;
+  /** Who the request's writes are recorded for (the history items' `userInfo`): the key's id and e-mail. */
+  actor: Actor;
   deps: D;
   req: Request;
   res: Response;

@@ -1,4 +1,4 @@
-import { runAs } from '../records/actor';
+import { actorOf } from '../records/actor';
 import { isUtf8 } from 'node:buffer';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { SluiceError, formatPath, parseOrThrow } from '../errors';
@@ -103,8 +103,7 @@ export function routerOf<D>(routes: readonly Route<D>[], deps: RouterDeps<D>): R
         body = parseOrThrow(r.body, req.body, 'request body');
       }
       const principal = r.access === 'public' ? ANONYMOUS : principalOf(res);
-      const actor = { id: principal.id, ...(principal.email ? { email: principal.email } : {}) };
-      send(res, await runAs(actor, () => r.handler({ params, query, body, principal, deps: deps.handlers, req, res })));
+      send(res, await r.handler({ params, query, body, principal, actor: actorOf(principal), deps: deps.handlers, req, res }));
     });
     router[r.method](expressPath(r.path), ...chain);
   }

@@ -4,7 +4,7 @@ import { pageBy } from '../store/paging';
 import { SluiceError, errorObject, notFound } from '../errors';
 import { newId, newTaskId } from '../ids';
 import type { OperatorContext } from '../operators';
-import { currentActor, type Actor } from './actor';
+import type { Actor } from './actor';
 import { pipelineTriggered } from '../pipeline/trigger';
 import type { DecisionBody } from '../schemas/decision';
 import type { Step } from '../schemas/pipeline';
@@ -31,6 +31,8 @@ export interface AcceptInput {
   previous?: Record<string, unknown>;
   pipeline: PipelineDefinition;
   receivedAt: string;
+  /** Who asked for the operation (the history item's `userInfo`). */
+  userInfo: Actor;
 }
 
 /** An execution as the API shows it (seed: Pipeline Execution API). */
@@ -156,7 +158,7 @@ export class PipelineService {
    * workflow: 202 ACCEPTED. An operation of a bulk or bundle passes its task, its position (`seq`) and an
    * `opKey`: its receipt already exists, and a retried call finds the execution it made and starts nothing new.
    */
-  async accept(input: AcceptInput & { task?: { taskId: string; seq: number; opKey: string; userInfo?: Actor }; bundleId?: string }): Promise<{ taskId: string; status: 'ACCEPTED'; executionId: string }> {
+  async accept(input: AcceptInput & { task?: { taskId: string; seq: number; opKey: string }; bundleId?: string }): Promise<{ taskId: string; status: 'ACCEPTED'; executionId: string }> {
     // An operation of a bulk or bundle has its task already; its receipt is written here, once, or found there.
     const key = recordKey(input.source, input.targetType, input.type, input.id);
     const at = this.now().toISOString();
@@ -175,7 +177,7 @@ export class PipelineService {
         ...(input.previous ? { previous: input.previous } : {}),
         ...(input.task ? { opKey: input.task.opKey } : {}),
         ...(input.bundleId ? { bundleId: input.bundleId } : {}),
-        receiptId, ignoredSignals: [], userInfo: input.task?.userInfo ?? currentActor(), createdAt: at, updatedAt: at,
+        receiptId, ignoredSignals: [], userInfo: input.userInfo, createdAt: at, updatedAt: at,
       });
     };
     const writeReceipt = (): Promise<void> => this.store.inserts.receipts.insert({

@@ -1,5 +1,4 @@
 import { operatorContext } from '../operators';
-import { currentActor } from './actor';
 import { historyItem, recordHistory } from './history';
 import { SluiceError, invalid, notFound, type ErrorDetail } from '../errors';
 import { checkCreateMeta } from '../meta-rules';
@@ -15,7 +14,7 @@ import { documentId, lockKey, findByIdentifier, parseIdentifierId, recordKey } f
 import type { CatalogService, PipelineDefinition } from '../catalog/catalog';
 import { applyDataPatch, patchPathDetails, resourceOut } from './resources';
 import { pageBy } from '../store/paging';
-import type { OperationOf, TaskService } from './tasks';
+import { operationOf, writerOf, type TaskService, type WriteBy } from './tasks';
 import type { RecordLocks } from '../store/record-lock';
 import type { Relationship, Resource } from '../schemas/responses';
 
@@ -70,26 +69,27 @@ export class RelationshipService {
   private async execute(
     source: string, type: string, id: string, action: Action,
     build: RelationshipBuild,
-    op?: OperationOf,
+    by: WriteBy,
   ): Promise<RelationshipOutcome> {
     const receivedAt = this.now().toISOString();
+    const op = operationOf(by);
     const key = documentId(source, type, id);
     await this.pipelines.supersedeActive(recordKey(source, 'RELATIONSHIP', type, id));
     return this.locks.run(lockKey('RELATIONSHIP', key), async () => {
       const current = await this.store.relationships.findOne({ _id: key });
       if (op && current?.lastWrite === op.opKey) {
         // A retried operation of a bulk that already wrote: its history item (recorded once) and its receipt, nothing else.
-        if (!current.lastEntry) await recordHistory(this.store, [historyItem('RELATIONSHIP', current, { action, taskId: op.taskId, userInfo: op.userInfo ?? currentActor() }, op.opKey, current.lastWriteAt ?? current.meta.updatedAt)]);
+        if (!current.lastEntry) await recordHistory(this.store, [historyItem('RELATIONSHIP', current, { action, taskId: op.taskId, userInfo: op.userInfo }, op.opKey, current.lastWriteAt ?? current.meta.updatedAt)]);
         await this.tasks.completeReceipt(op, { source, action, targetType: 'RELATIONSHIP', type, id }, 'SUCCESS');
         return { taskId: op.taskId, status: 'PERSISTED' as const, created: false, relationship: relationshipOut(current) };
       }
       const { previous, pipeline, ...next } = await this.prepare(source, type, id, action, current, build);
       if (pipeline) {
-        const accepted = await this.pipelines.accept({ source, action, targetType: 'RELATIONSHIP', type, id, body: next, ...(previous ? { previous } : {}), pipeline, receivedAt, ...(op ? { task: op } : {}) });
+        const accepted = await this.pipelines.accept({ source, action, targetType: 'RELATIONSHIP', type, id, body: next, ...(previous ? { previous } : {}), pipeline, receivedAt, userInfo: writerOf(by), ...(op ? { task: op } : {}) });
         return { taskId: accepted.taskId, status: 'ACCEPTED' as const };
       }
       const taskId = op?.taskId ?? newTaskId('SINGLE');
-      const { doc, created } = await writeRecord(this.store, current, { targetType: 'RELATIONSHIP', source, type, id, ...next, writeId: op?.opKey ?? taskId, at: this.now().toISOString(), history: { action, taskId, userInfo: op?.userInfo ?? currentActor() } }, {
+      const { doc, created } = await writeRecord(this.store, current, { targetType: 'RELATIONSHIP', source, type, id, ...next, writeId: op?.opKey ?? taskId, at: this.now().toISOString(), history: { action, taskId, userInfo: writerOf(by) } }, {
         // The receipt is written with the history item, once the record is.
         alongside: () => (op ? this.tasks.completeReceipt(op, { source, action, targetType: 'RELATIONSHIP', type, id }, 'SUCCESS') : this.tasks.recordPersisted(taskId, { source, action, targetType: 'RELATIONSHIP', type, id, receivedAt })),
       });
@@ -98,9 +98,9 @@ export class RelationshipService {
   }
 
   /** CREATE: `POST /relationships/{relType}`; 400 when an end is missing, 409 when the pair exists. */
-  async create(source: string, type: string, body: CreateRelationshipBody, op?: OperationOf, action: 'CREATE' | 'UPSERT' = 'CREATE'): Promise<RelationshipOutcome> {
+  async create(source: string, type: string, body: CreateRelationshipBody, by: WriteBy, action: 'CREATE' | 'UPSERT' = 'CREATE'): Promise<RelationshipOutcome> {
     const { id, ...next } = await this.checkCreate(source, type, body);
-    return this.execute(source, type, id, action, async () => next, op);
+    return this.execute(source, type, id, action, async () => next, by);
   }
 
   /**
@@ -136,8 +136,8 @@ export class RelationshipService {
   }
 
   /** UPDATE: `PATCH /relationships/{relType}/{id}` with JSON Patch on `{data}`. */
-  async patch(source: string, type: string, id: string, ops: PatchBody, op?: OperationOf): Promise<RelationshipOutcome> {
-    return this.execute(source, type, id, 'UPDATE', await this.patchBuild(source, type, ops), op);
+  async patch(source: string, type: string, id: string, ops: PatchBody, by: WriteBy): Promise<RelationshipOutcome> {
+    return this.execute(source, type, id, 'UPDATE', await this.patchBuild(source, type, ops), by);
   }
 
   /**
@@ -158,14 +158,15 @@ export class RelationshipService {
   }
 
   /** DELETE: `DELETE /relationships/{relType}/{id}`. */
-  async remove(source: string, type: string, id: string, op?: OperationOf): Promise<{ taskId: string; status: 'PERSISTED' }> {
+  async remove(source: string, type: string, id: string, by: WriteBy): Promise<{ taskId: string; status: 'PERSISTED' }> {
     const receivedAt = this.now().toISOString();
+    const op = operationOf(by);
     await this.catalog.relationshipType(source, type);
     const key = documentId(source, type, id);
     await this.pipelines.supersedeActive(recordKey(source, 'RELATIONSHIP', type, id));
     const taskId = op?.taskId ?? newTaskId('SINGLE');
     await this.locks.run(lockKey('RELATIONSHIP', key), async () => {
-      const history = { entry: { action: 'DELETE' as const, taskId, userInfo: op?.userInfo ?? currentActor() }, writeId: op?.opKey ?? taskId, at: this.now().toISOString() };
+      const history = { entry: { action: 'DELETE' as const, taskId, userInfo: writerOf(by) }, writeId: op?.opKey ?? taskId, at: this.now().toISOString() };
       if (!(await deleteRecord(this.store, { targetType: 'RELATIONSHIP', source, type, id }, history))) throw notFound(`relationship ${type}/${id} does not exist`);
     });
     await this.tasks.recordDone(op, { source, action: 'DELETE', targetType: 'RELATIONSHIP', type, id }, receivedAt, taskId);

@@ -1,5 +1,4 @@
 import { operatorContext } from '../operators';
-import { currentActor } from './actor';
 import { historyItem, recordHistory } from './history';
 import { applyPatch, type Operation } from 'fast-json-patch';
 import { SluiceError, invalid, notFound, parseOrThrow, type ErrorDetail } from '../errors';
@@ -15,7 +14,7 @@ import { documentId, findByIdentifier, parseIdentifierId, recordKey } from './ke
 import type { RootIdTokens } from '../validation/root-id';
 import type { CatalogService, PipelineDefinition, RootProfile } from '../catalog/catalog';
 import { checkResource, containedId } from './record-shape';
-import type { OperationOf, TaskService } from './tasks';
+import { operationOf, writerOf, type TaskService, type WriteBy } from './tasks';
 import { pageBy } from '../store/paging';
 import type { RecordLocks } from '../store/record-lock';
 import type { Resource } from '../schemas/responses';
@@ -113,10 +112,11 @@ export class ResourceService {
   private async execute(
     source: string, type: string, id: string, action: Action,
     build: ResourceBuild,
-    op?: OperationOf,
+    by: WriteBy,
     freshId = false,
   ): Promise<WriteOutcome> {
     const receivedAt = this.now().toISOString();
+    const op = operationOf(by);
     const profile = await this.catalog.rootProfile(source, type);
     const key = documentId(source, type, id);
     // An id the server has just made is known to nobody else: no execution, no other writer, no stored
@@ -127,18 +127,18 @@ export class ResourceService {
       const current = freshId ? null : await this.store.resources.findOne({ _id: key });
       if (op && current?.lastWrite === op.opKey) {
         // A retried operation of a bulk that already wrote: its history item (recorded once) and its receipt, nothing else.
-        if (!current.lastEntry) await recordHistory(this.store, [historyItem('RESOURCE', current, { action, taskId: op.taskId, userInfo: op.userInfo ?? currentActor() }, op.opKey, current.lastWriteAt ?? current.meta.updatedAt)]);
+        if (!current.lastEntry) await recordHistory(this.store, [historyItem('RESOURCE', current, { action, taskId: op.taskId, userInfo: op.userInfo }, op.opKey, current.lastWriteAt ?? current.meta.updatedAt)]);
         await this.tasks.completeReceipt(op, { source, action, targetType: 'RESOURCE', type, id }, 'SUCCESS');
         return { taskId: op.taskId, status: 'PERSISTED' as const, created: false, resource: resourceOut(current) };
       }
       const { meta, previous, pipeline, ...shaped } = await this.prepare(profile, source, type, id, action, current, build);
       if (pipeline) {
         const body = { ...shaped, ...(meta ? { meta } : {}) };
-        const accepted = await this.pipelines.accept({ source, action, targetType: 'RESOURCE', type, id, body, ...(previous ? { previous } : {}), pipeline, receivedAt, ...(op ? { task: op } : {}) });
+        const accepted = await this.pipelines.accept({ source, action, targetType: 'RESOURCE', type, id, body, ...(previous ? { previous } : {}), pipeline, receivedAt, userInfo: writerOf(by), ...(op ? { task: op } : {}) });
         return { taskId: accepted.taskId, status: 'ACCEPTED' as const };
       }
       const taskId = op?.taskId ?? newTaskId('SINGLE');
-      const { doc, created } = await writeRecord(this.store, current, { targetType: 'RESOURCE', source, type, id, ...shaped, ...(meta ? { meta } : {}), writeId: op?.opKey ?? taskId, at: this.now().toISOString(), history: { action, taskId, userInfo: op?.userInfo ?? currentActor() } }, {
+      const { doc, created } = await writeRecord(this.store, current, { targetType: 'RESOURCE', source, type, id, ...shaped, ...(meta ? { meta } : {}), writeId: op?.opKey ?? taskId, at: this.now().toISOString(), history: { action, taskId, userInfo: writerOf(by) } }, {
         // The receipt is written with the history item, once the record is.
         alongside: () => (op ? this.tasks.completeReceipt(op, { source, action, targetType: 'RESOURCE', type, id }, 'SUCCESS') : this.tasks.recordPersisted(taskId, { source, action, targetType: 'RESOURCE', type, id, receivedAt })),
       });
@@ -147,42 +147,42 @@ export class ResourceService {
   }
 
   /** CREATE: `POST /resources/{type}`; 409 when the id exists. */
-  async create(source: string, type: string, body: { id?: string; data: Record<string, unknown>; contained?: ContainedInput; meta?: MetaInput }, op?: OperationOf): Promise<WriteOutcome> {
+  async create(source: string, type: string, body: { id?: string; data: Record<string, unknown>; contained?: ContainedInput; meta?: MetaInput }, by: WriteBy): Promise<WriteOutcome> {
     const freshId = body.id === undefined || body.id === '@rootId';
     const id = freshId ? newId() : body.id as string;
     if (!CREATE_ID_PATTERN.test(id)) throw invalid(`the ${type} resource is invalid`, [{ path: 'id', message: `must match ${CREATE_ID_PATTERN.source} (or be '@rootId')` }]);
-    return this.execute(source, type, id, 'CREATE', () => ({ draft: body, ...(body.meta ? { meta: body.meta } : {}) }), op, freshId);
+    return this.execute(source, type, id, 'CREATE', () => ({ draft: body, ...(body.meta ? { meta: body.meta } : {}) }), by, freshId);
   }
 
   /** UPSERT: `PUT /resources/{type}/{id}`; creates (201) or replaces data and contained (200). */
-  async upsert(source: string, type: string, id: string, body: { data: Record<string, unknown>; contained?: ContainedInput; meta?: MetaInput }, op?: OperationOf): Promise<WriteOutcome> {
+  async upsert(source: string, type: string, id: string, body: { data: Record<string, unknown>; contained?: ContainedInput; meta?: MetaInput }, by: WriteBy): Promise<WriteOutcome> {
     if (!RECORD_ID_PATTERN.test(id)) throw invalid('invalid resource id', [{ path: 'id', message: `must match ${RECORD_ID_PATTERN.source}` }]);
-    return this.execute(source, type, id, 'UPSERT', () => ({ draft: body, ...(body.meta ? { meta: body.meta } : {}) }), op);
+    return this.execute(source, type, id, 'UPSERT', () => ({ draft: body, ...(body.meta ? { meta: body.meta } : {}) }), by);
   }
 
   /** UPDATE: a change computed from the current version (PATCH and the contained endpoints). */
-  private async update(source: string, type: string, id: string, change: (current: ResourceDoc) => Draft, op?: OperationOf): Promise<WriteOutcome> {
-    return this.execute(source, type, id, 'UPDATE', (current) => ({ draft: change(current as ResourceDoc) }), op);
+  private async update(source: string, type: string, id: string, change: (current: ResourceDoc) => Draft, by: WriteBy): Promise<WriteOutcome> {
+    return this.execute(source, type, id, 'UPDATE', (current) => ({ draft: change(current as ResourceDoc) }), by);
   }
 
   /** UPDATE: `PATCH /resources/{type}/{id}` with JSON Patch on `{data, contained}`. */
-  async patch(source: string, type: string, id: string, ops: PatchBody, op?: OperationOf): Promise<WriteOutcome> {
+  async patch(source: string, type: string, id: string, ops: PatchBody, by: WriteBy): Promise<WriteOutcome> {
     const details = patchPathDetails(ops);
     if (details.length) throw invalid('invalid patch', details);
-    return this.update(source, type, id, (current) => ({ data: applyDataPatch(current.data, ops), contained: current.contained }), op);
+    return this.update(source, type, id, (current) => ({ data: applyDataPatch(current.data, ops), contained: current.contained }), by);
   }
 
   /** UPDATE of the root through `POST .../{containKey}`: appends one contained item. */
-  async addContained(source: string, type: string, id: string, containKey: string, body: ContainedItemBody): Promise<WriteOutcome> {
+  async addContained(source: string, type: string, id: string, containKey: string, body: ContainedItemBody, by: WriteBy): Promise<WriteOutcome> {
     await this.requireContainKey(source, type, containKey);
     return this.update(source, type, id, (current) => {
       const item = { ...(body.id !== undefined ? { id: body.id } : {}), type: this.containedType(current, containKey, body.type), data: body.data };
       return { data: current.data, contained: { ...current.contained, [containKey]: [...itemsOf(current.contained, containKey), item] } };
-    });
+    }, by);
   }
 
   /** UPDATE of the root through `PUT .../{containKey}/{containedId}`: replaces that item, or appends it. */
-  async putContained(source: string, type: string, id: string, containKey: string, shortId: string, body: ContainedItemBody): Promise<WriteOutcome> {
+  async putContained(source: string, type: string, id: string, containKey: string, shortId: string, body: ContainedItemBody, by: WriteBy): Promise<WriteOutcome> {
     await this.requireContainKey(source, type, containKey);
     return this.update(source, type, id, (current) => {
       const fullId = containedId(type, id, containKey, shortId);
@@ -191,11 +191,11 @@ export class ResourceService {
       const at = items.findIndex((c) => c.id === fullId);
       const next = at >= 0 ? items.map((c, i) => (i === at ? item : c)) : [...items, item];
       return { data: current.data, contained: { ...current.contained, [containKey]: next } };
-    });
+    }, by);
   }
 
   /** UPDATE of the root through `DELETE .../{containKey}/{containedId}`; 404 when the item does not exist. */
-  async removeContained(source: string, type: string, id: string, containKey: string, shortId: string): Promise<WriteOutcome> {
+  async removeContained(source: string, type: string, id: string, containKey: string, shortId: string, by: WriteBy): Promise<WriteOutcome> {
     await this.requireContainKey(source, type, containKey);
     return this.update(source, type, id, (current) => {
       const fullId = containedId(type, id, containKey, shortId);
@@ -206,7 +206,7 @@ export class ResourceService {
       if (rest.length) contained[containKey] = rest;
       else delete contained[containKey];
       return { data: current.data, contained };
-    });
+    }, by);
   }
 
   /** 400 unless the profile declares the contain key (own keys only: `__proto__` and friends are no contain keys). */
@@ -227,14 +227,15 @@ export class ResourceService {
   }
 
   /** DELETE: supersedes any active execution, removes the resource and every relationship that points at it. */
-  async remove(source: string, type: string, id: string, op?: OperationOf): Promise<{ taskId: string; status: 'PERSISTED' }> {
+  async remove(source: string, type: string, id: string, by: WriteBy): Promise<{ taskId: string; status: 'PERSISTED' }> {
     const receivedAt = this.now().toISOString();
+    const op = operationOf(by);
     await this.catalog.rootProfile(source, type);
     const _id = documentId(source, type, id);
     await this.pipelines.supersedeActive(recordKey(source, 'RESOURCE', type, id));
     const taskId = op?.taskId ?? newTaskId('SINGLE');
     await this.locks.run(_id, async () => {
-      const history = { entry: { action: 'DELETE' as const, taskId, userInfo: op?.userInfo ?? currentActor() }, writeId: op?.opKey ?? taskId, at: this.now().toISOString() };
+      const history = { entry: { action: 'DELETE' as const, taskId, userInfo: writerOf(by) }, writeId: op?.opKey ?? taskId, at: this.now().toISOString() };
       if (!(await deleteRecord(this.store, { targetType: 'RESOURCE', source, type, id }, history))) throw notFound(`resource ${type}/${id} does not exist`);
     });
     await this.tasks.recordDone(op, { source, action: 'DELETE', targetType: 'RESOURCE', type, id }, receivedAt, taskId);

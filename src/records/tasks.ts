@@ -17,7 +17,20 @@ export interface OperationOf {
   opKey: string;
   receivedAt: string;
   /** Who sent the bulk or bundle (its task's author), for the history items. */
-  userInfo?: Actor;
+  userInfo: Actor;
+}
+
+/** Who a single write is for: the request's actor, or the bulk operation it applies (whose task names its author). */
+export type WriteBy = Actor | OperationOf;
+
+/** The bulk operation a write applies, or undefined for a request's own write. */
+export function operationOf(by: WriteBy): OperationOf | undefined {
+  return 'opKey' in by ? by : undefined;
+}
+
+/** Who the write is recorded for (the history item's `userInfo`). */
+export function writerOf(by: WriteBy): Actor {
+  return 'opKey' in by ? by.userInfo : by;
 }
 
 /** What a receipt names: the source and the operation's target. */

@@ -1,4 +1,4 @@
-import { currentActor } from '../records/actor';
+import type { Actor } from '../records/actor';
 import type { TargetType } from '../domain';
 import { newId, newTaskId } from '../ids';
 import type { Store } from '../store/db';
@@ -28,7 +28,7 @@ export class BulkService {
    * recorded before anything is staged: once the task is written the bulk is accepted, and if Temporal does not take
    * the start within the hand-off deadline, the worker's sweep starts it later (WorkflowStarts).
    */
-  async accept(source: string, targetType: TargetType, operations: Record<string, unknown>[]): Promise<{ taskId: string; bulkId: string; status: 'ACCEPTED' }> {
+  async accept(source: string, targetType: TargetType, operations: Record<string, unknown>[], by: Actor): Promise<{ taskId: string; bulkId: string; status: 'ACCEPTED' }> {
     const taskId = newTaskId('BULK');
     const at = this.now().toISOString();
     // Generated ids are fixed now, so a retried chunk creates the same records, never a second one.
@@ -57,7 +57,7 @@ export class BulkService {
     });
     for (let i = 0; i < docs.length; i += 20) await this.store.bulkChunks.insertMany(docs.slice(i, i + 20));
     await this.store.tasks.insertOne({
-      _id: taskId, source, kind: 'BULK', targetType, operationCount: operations.length, chunkStarts: chunks.map((c) => c.start), userInfo: currentActor(), createdAt: at,
+      _id: taskId, source, kind: 'BULK', targetType, operationCount: operations.length, chunkStarts: chunks.map((c) => c.start), userInfo: by, createdAt: at,
     });
     await this.starts.start(start);
     return { taskId, bulkId: taskId, status: 'ACCEPTED' };

@@ -1,4 +1,4 @@
-import { currentActor } from '../records/actor';
+import type { Actor } from '../records/actor';
 import type { Client } from '@temporalio/client';
 import { SluiceError, invalid, type ErrorDetail } from '../errors';
 import { CREATE_ID_PATTERN, newId, newTaskId, RECORD_ID_PATTERN } from '../ids';
@@ -89,7 +89,7 @@ export class BundleService {
   ) {}
 
   /** Checks and stages a bundle, then starts it: 202 ACCEPTED, or 201 PERSISTED once written when no operation triggers a step. */
-  async submit(source: string, body: BundleBody): Promise<BundleAnswer> {
+  async submit(source: string, body: BundleBody, by: Actor): Promise<BundleAnswer> {
     const receivedAt = this.now().toISOString();
     const ids = this.resolveIds(body.resourceOperations);
     let ops = await this.prepareAll(source, body, ids);
@@ -103,7 +103,7 @@ export class BundleService {
     }
 
     const taskId = newTaskId('BUNDLE');
-    const userInfo = currentActor();
+    const userInfo = by;
     // The start is recorded first and the task written last: once the task exists the bundle is accepted, and if
     // Temporal does not take the start within the hand-off deadline, the worker's sweep starts it later.
     const start = await this.starts.intend({

@@ -1,4 +1,4 @@
-import { currentActor } from '../records/actor';
+import type { Actor } from '../records/actor';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { SluiceError, notFound } from '../errors';
 import { newTaskId } from '../ids';
@@ -79,7 +79,7 @@ export class PurgeService {
   }
 
   /** Records the purge, its task and its receipt, then starts its workflow: 202 ACCEPTED. */
-  async start(source: string, request: PurgeRequest, tuning: PurgeTuning = {}): Promise<{ taskId: string; status: 'ACCEPTED'; purgeOperation: Purge }> {
+  async start(source: string, request: PurgeRequest, by: Actor, tuning: PurgeTuning = {}): Promise<{ taskId: string; status: 'ACCEPTED'; purgeOperation: Purge }> {
     if (request.collectionType === 'objects') throw new SluiceError('UNIMPLEMENTED', 'collectionType "objects" (binary objects) is not part of Sluice; purge "resources" or "relationships"');
     const req = { collectionType: request.collectionType, collectionKey: request.collectionKey };
     await this.checkCollection(source, req);
@@ -93,7 +93,7 @@ export class PurgeService {
       created = {
         _id: purgeId, source, collectionType: req.collectionType, collectionKey: req.collectionKey, status: 'PENDING',
         deletedCount: 0, ...(req.collectionType === 'resources' ? { relationshipsDeletedCount: 0 } : {}), cancelledExecutions: 0,
-        createdAt: at, updatedAt: at, userInfo: currentActor(), progress: { stage: 0, batch: 0 },
+        createdAt: at, updatedAt: at, userInfo: by, progress: { stage: 0, batch: 0 },
       };
       await this.store.purges.insertOne({ ...created });
       await this.store.tasks.insertOne({ _id: purgeId, source, kind: 'PURGE', operationCount: 1, createdAt: at });

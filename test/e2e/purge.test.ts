@@ -3,6 +3,7 @@ import { purgeWorkflow } from '../../workflows/purge';
 import { purgeWorkflowId } from '../../workflows/messages';
 import { expectError, startApi, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait';
+import { SYSTEM_ACTOR } from '../../src/records/actor';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -153,7 +154,7 @@ describe('purge of resources', () => {
     expect((await api.request('PUT', `${S}/profiles/sample`, { body: { type: 'ROOT', properties: { name: { type: 'symbol' } } } })).status).toBe(201);
     await insertResources(Array.from({ length: 230 }, (_, i) => resourceDoc('demo', 'sample', `s-${i}`, { name: `Sample ${i}` })));
     // One batch of 40 per activity call and two calls per run: the purge needs several runs.
-    const { taskId: purgeId, purgeOperation } = await api.services.purge.start('demo', { collectionType: 'resources', collectionKey: 'sample' }, { batchSize: 40, batchesPerCall: 1, callsPerRun: 2 });
+    const { taskId: purgeId, purgeOperation } = await api.services.purge.start('demo', { collectionType: 'resources', collectionKey: 'sample' }, SYSTEM_ACTOR, { batchSize: 40, batchesPerCall: 1, callsPerRun: 2 });
     expect(purgeOperation.purgeId).toBe(purgeId);
     const handle = api.client.workflow.getHandle<typeof purgeWorkflow>(purgeWorkflowId(purgeId));
     expect(await handle.result()).toBe('SUCCESS');

@@ -1,6 +1,7 @@
 import { ServiceError, type Client } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { SluiceError } from '../../src/errors';
+import { SYSTEM_ACTOR } from '../../src/records/actor';
 import { createLocalEmbedder } from '../../src/pipeline/embedder';
 import { recordKey } from '../../src/records/keys';
 import { createServices, type Services } from '../../src/services';
@@ -60,7 +61,7 @@ afterAll(async () => {
 test('a hand-off Temporal refuses at first is tried again until it takes it: 202, and the operation commits', async () => {
   let refused = 0;
   const services = servicesWith(awayClient(api.client, () => refused++ < 3), { handOffTimeoutMs: 20_000 });
-  const accepted = await services.resources.upsert('demo', 'away', 'retried', { data: { name: '  retried  ' } });
+  const accepted = await services.resources.upsert('demo', 'away', 'retried', { data: { name: '  retried  ' } }, SYSTEM_ACTOR);
   expect(accepted.status).toBe('ACCEPTED');
   expect(refused).toBe(4);
   const task = await waitFor(async () => (await api.request('GET', `${S}/tasks/${accepted.taskId}`)).body, (t) => t.status !== 'PENDING', 30_000, 'the task');
@@ -71,7 +72,7 @@ test('a hand-off Temporal refuses at first is tried again until it takes it: 202
 test('a hand-off Temporal never takes: not accepted at the deadline, nothing written, and the sweep ends it with the reason', async () => {
   const services = servicesWith(awayClient(api.client, () => true), { handOffTimeoutMs: 1500 });
   const started = Date.now();
-  const failure = await services.resources.upsert('demo', 'away', 'never', { data: { name: 'never' } }).catch((err: unknown) => err);
+  const failure = await services.resources.upsert('demo', 'away', 'never', { data: { name: 'never' } }, SYSTEM_ACTOR).catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(SluiceError);
   expect((failure as SluiceError).type).toBe('INTERNAL');
   expect((failure as SluiceError).message).toMatch(/did not take the operation .*not accepted, send it again/);
@@ -92,7 +93,7 @@ test('a bulk whose start Temporal does not take is accepted all the same, and th
   const accepted = await services.bulk.accept('demo', 'RESOURCE', [
     { action: 'UPSERT', upsert: { type: 'away', id: 'bulk-late-1', data: { name: ' late 1 ' } } },
     { action: 'CREATE', create: { type: 'clinic', id: 'bulk-late-2', data: { name: 'late 2' } } },
-  ]);
+  ], SYSTEM_ACTOR);
   expect(accepted.status).toBe('ACCEPTED');
   expect(await api.store.workflowStarts.countDocuments({ taskId: accepted.taskId })).toBe(1);
   await new Promise((r) => setTimeout(r, 50));
@@ -111,7 +112,7 @@ test("a write whose record's workflow never answers the supersede update: 409 at
   try {
     const services = servicesWith(api.client, { supersedeTimeoutMs: 1500 });
     const started = Date.now();
-    const failure = await services.resources.upsert('demo', 'clinic', 'stuck', { data: { name: 'stuck' } }).catch((err: unknown) => err);
+    const failure = await services.resources.upsert('demo', 'clinic', 'stuck', { data: { name: 'stuck' } }, SYSTEM_ACTOR).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(SluiceError);
     expect((failure as SluiceError).type).toBe('FAILED_PRECONDITION');
     expect((failure as SluiceError).message).toMatch(/did not confirm within 1.5 s that it stopped.*nothing was written, try again/);

@@ -15,6 +15,7 @@ import { startApi, type TestApi } from '../support/api';
 import { historyToJSON } from '../support/history-json';
 import { waitFor } from '../support/wait';
 import { FIXTURE_CODEC_KEYS } from './fixture-codec';
+import { SYSTEM_ACTOR } from '../../src/records/actor';
 
 jest.setTimeout(120_000);
 
@@ -125,7 +126,7 @@ test('records the histories of every workflow type', async () => {
   await task(purge.taskId, 'SUCCESS');
   keep.set('http', `purge:${purge.purgeOperation.purgeId}`);
   // Its first run's one call takes three steps (two empty stages, one batch): the second run finishes.
-  const tuned = await api.services.purge.start('demo', { collectionType: 'resources', collectionKey: 'office' }, { batchSize: 100, batchesPerCall: 3, callsPerRun: 1 });
+  const tuned = await api.services.purge.start('demo', { collectionType: 'resources', collectionKey: 'office' }, SYSTEM_ACTOR, { batchSize: 100, batchesPerCall: 3, callsPerRun: 1 });
   await task(tuned.taskId, 'SUCCESS');
   keep.set('continued-as-new', `purge:${tuned.purgeOperation.purgeId}`);
 

@@ -23,9 +23,9 @@ export const manyRecordRoutes = [
     access: INGEST, body: BulkBodySchema, bodyLimit: 'bulk',
     responses: { 202: json('ACCEPTED: the bulk runs in Temporal.', BulkAcceptedSchema) },
     errors: NO_SOURCE,
-    handler: async ({ params, body, deps }) => ({
+    handler: async ({ params, body, actor, deps }) => ({
       status: 202,
-      body: await deps.bulk.accept(params.sourceKey, collection === 'resources' ? 'RESOURCE' : 'RELATIONSHIP', body.operations),
+      body: await deps.bulk.accept(params.sourceKey, collection === 'resources' ? 'RESOURCE' : 'RELATIONSHIP', body.operations, actor),
     }),
   })),
   ...(['resources', 'relationships'] as const).map((collection) => apiRoute({
@@ -50,8 +50,8 @@ export const manyRecordRoutes = [
       202: json('ACCEPTED: pipeline executions run (or the write took longer than the API waits); poll the task (`bd_...`).', AcceptedSchema),
     },
     errors: { ...NO_SOURCE, FAILED_PRECONDITION: 'a record of the bundle was written by another request meanwhile; nothing was written' },
-    handler: async ({ params, body, deps }) => {
-      const out = await deps.bundle.submit(params.sourceKey, body);
+    handler: async ({ params, body, actor, deps }) => {
+      const out = await deps.bundle.submit(params.sourceKey, body, actor);
       return { status: out.status === 'PERSISTED' ? 201 : 202, body: out };
     },
   }),
@@ -62,7 +62,7 @@ export const manyRecordRoutes = [
     access: INGEST, body: PurgeBodySchema,
     responses: { 202: json('ACCEPTED: the purge runs in Temporal; poll it or its task.', PurgeAcceptedSchema) },
     errors: { NOT_FOUND: 'the source does not exist, or the collection is not a ROOT profile / relationship type of it', FAILED_PRECONDITION: 'a purge of the same collection is still running', UNIMPLEMENTED: '`collectionType` is `objects` (binary objects are not part of Sluice)' },
-    handler: async ({ params, body, deps }) => ({ status: 202, body: await deps.purge.start(params.sourceKey, body) }),
+    handler: async ({ params, body, actor, deps }) => ({ status: 202, body: await deps.purge.start(params.sourceKey, body, actor) }),
   }),
   apiRoute({
     method: 'get', path: `${SRC}/purge/{purgeId}`, operationId: 'getPurge', tag: 'Purge', summary: 'Read a purge: status and counts',

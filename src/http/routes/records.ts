@@ -51,7 +51,7 @@ export const recordRoutes = [
     access: INGEST, body: CreateResourceBodySchema,
     responses: { 201: json('PERSISTED: written before the answer.', PersistedResourceSchema), ...ACCEPTED },
     errors: { NOT_FOUND: 'the source or the resource type does not exist', ALREADY_EXISTS: 'a resource with this id exists' },
-    handler: async ({ params, body, deps }) => answer(await deps.resources.create(params.sourceKey, params.type, body)),
+    handler: async ({ params, body, actor, deps }) => answer(await deps.resources.create(params.sourceKey, params.type, body, actor)),
   }),
   apiRoute({
     method: 'get', path: `${SRC}/resources/{type}`, operationId: 'listResources', tag: 'Resources', summary: 'List resources of a type, one page at a time',
@@ -65,7 +65,7 @@ export const recordRoutes = [
     access: INGEST, body: UpsertResourceBodySchema,
     responses: { 200: json('PERSISTED: replaced.', PersistedResourceSchema), 201: json('PERSISTED: created.', PersistedResourceSchema), ...ACCEPTED },
     errors: { NOT_FOUND: 'the source or the resource type does not exist', ...CONCURRENT },
-    handler: async ({ params, body, deps }) => answer(await deps.resources.upsert(params.sourceKey, params.type, params.id, body)),
+    handler: async ({ params, body, actor, deps }) => answer(await deps.resources.upsert(params.sourceKey, params.type, params.id, body, actor)),
   }),
   apiRoute({
     method: 'patch', path: `${SRC}/resources/{type}/{id}`, operationId: 'patchResource', tag: 'Resources', summary: 'Update a resource with JSON Patch (UPDATE)',
@@ -73,7 +73,7 @@ export const recordRoutes = [
     access: INGEST, body: PatchBodySchema, bodyTypes: PATCH_TYPES,
     responses: { 200: json('PERSISTED.', PersistedResourceSchema), ...ACCEPTED },
     errors: { NOT_FOUND: 'the source, type or resource does not exist', ...CONCURRENT },
-    handler: async ({ params, body, deps }) => answer(await deps.resources.patch(params.sourceKey, params.type, params.id, body)),
+    handler: async ({ params, body, actor, deps }) => answer(await deps.resources.patch(params.sourceKey, params.type, params.id, body, actor)),
   }),
   apiRoute({
     method: 'delete', path: `${SRC}/resources/{type}/{id}`, operationId: 'deleteResource', tag: 'Resources',
@@ -81,7 +81,7 @@ export const recordRoutes = [
     access: INGEST,
     responses: { 200: json('PERSISTED.', PersistedDeleteSchema) },
     errors: { NOT_FOUND: 'the source or the resource does not exist' },
-    handler: async ({ params, deps }) => ({ status: 200, body: await deps.resources.remove(params.sourceKey, params.type, params.id) }),
+    handler: async ({ params, actor, deps }) => ({ status: 200, body: await deps.resources.remove(params.sourceKey, params.type, params.id, actor) }),
   }),
   apiRoute({
     method: 'get', path: `${SRC}/resources/{type}/{id}`, operationId: 'getResource', tag: 'Resources', summary: 'Read a resource',
@@ -97,7 +97,7 @@ export const recordRoutes = [
     access: INGEST, body: ContainedItemBodySchema,
     responses: containedAnswer,
     errors: { NOT_FOUND: 'the source, type or root resource does not exist', ...CONCURRENT },
-    handler: async ({ params, body, deps }) => answer(await deps.resources.addContained(params.sourceKey, params.type, params.id, params.containKey, body)),
+    handler: async ({ params, body, actor, deps }) => answer(await deps.resources.addContained(params.sourceKey, params.type, params.id, params.containKey, body, actor)),
   }),
   apiRoute({
     method: 'put', path: `${SRC}/resources/{type}/{id}/{containKey}/{containedId}`, operationId: 'putContainedResource', tag: 'Resources',
@@ -105,7 +105,7 @@ export const recordRoutes = [
     access: INGEST, body: ContainedItemBodySchema,
     responses: containedAnswer,
     errors: { NOT_FOUND: 'the source, type or root resource does not exist', ...CONCURRENT },
-    handler: async ({ params, body, deps }) => answer(await deps.resources.putContained(params.sourceKey, params.type, params.id, params.containKey, params.containedId, body)),
+    handler: async ({ params, body, actor, deps }) => answer(await deps.resources.putContained(params.sourceKey, params.type, params.id, params.containKey, params.containedId, body, actor)),
   }),
   apiRoute({
     method: 'delete', path: `${SRC}/resources/{type}/{id}/{containKey}/{containedId}`, operationId: 'deleteContainedResource', tag: 'Resources',
@@ -113,7 +113,7 @@ export const recordRoutes = [
     access: INGEST,
     responses: containedAnswer,
     errors: { NOT_FOUND: 'the source, root or contained resource does not exist', ...CONCURRENT },
-    handler: async ({ params, deps }) => answer(await deps.resources.removeContained(params.sourceKey, params.type, params.id, params.containKey, params.containedId)),
+    handler: async ({ params, actor, deps }) => answer(await deps.resources.removeContained(params.sourceKey, params.type, params.id, params.containKey, params.containedId, actor)),
   }),
 
   apiRoute({
@@ -122,7 +122,7 @@ export const recordRoutes = [
     access: INGEST, body: CreateRelationshipBodySchema,
     responses: { 201: json('PERSISTED.', PersistedRelationshipSchema), ...ACCEPTED },
     errors: { NOT_FOUND: 'the source or the relationship type does not exist', ALREADY_EXISTS: 'the relationship exists' },
-    handler: async ({ params, body, deps }) => answer(await deps.relationships.create(params.sourceKey, params.type, body)),
+    handler: async ({ params, body, actor, deps }) => answer(await deps.relationships.create(params.sourceKey, params.type, body, actor)),
   }),
   apiRoute({
     method: 'get', path: `${SRC}/relationships/{type}`, operationId: 'listRelationships', tag: 'Relationships',
@@ -138,14 +138,14 @@ export const recordRoutes = [
     access: INGEST, body: PatchBodySchema, bodyTypes: PATCH_TYPES,
     responses: { 200: json('PERSISTED.', PersistedRelationshipSchema), ...ACCEPTED },
     errors: { NOT_FOUND: 'the source, type or relationship does not exist', ...CONCURRENT },
-    handler: async ({ params, body, deps }) => answer(await deps.relationships.patch(params.sourceKey, params.type, params.id, body)),
+    handler: async ({ params, body, actor, deps }) => answer(await deps.relationships.patch(params.sourceKey, params.type, params.id, body, actor)),
   }),
   apiRoute({
     method: 'delete', path: `${SRC}/relationships/{type}/{id}`, operationId: 'deleteRelationship', tag: 'Relationships', summary: 'Delete a relationship (DELETE)',
     access: INGEST,
     responses: { 200: json('PERSISTED.', PersistedDeleteSchema) },
     errors: { NOT_FOUND: 'the source or the relationship does not exist' },
-    handler: async ({ params, deps }) => ({ status: 200, body: await deps.relationships.remove(params.sourceKey, params.type, params.id) }),
+    handler: async ({ params, actor, deps }) => ({ status: 200, body: await deps.relationships.remove(params.sourceKey, params.type, params.id, actor) }),
   }),
   apiRoute({
     method: 'get', path: `${SRC}/relationships/{type}/{id}`, operationId: 'getRelationship', tag: 'Relationships', summary: 'Read a relationship',
