@@ -242,10 +242,12 @@ export class ChunkRunner {
     const pipeline = ctx.pipelineOf.get(type);
     if (pipeline && pipelineTriggered(pipeline.steps, { action: 'CREATE', data: checked.data })) return undefined;
     const at = this.now().toISOString();
+    const first = firstMeta(ctx.source, meta, at);
     return {
       doc: {
         _id: documentId(ctx.source, type, id), source: ctx.source, type, id, data: checked.data, contained: checked.contained,
-        meta: firstMeta(ctx.source, meta, at), lastWriteAt: at,
+        // The write's time, kept apart only when the sender dated the version otherwise (historical import's meta).
+        meta: first, ...(first.updatedAt === at ? {} : { lastWriteAt: at }),
       },
     };
   }
@@ -296,17 +298,24 @@ interface BatchItem {
  */
 class CreateBatch {
   private items: BatchItem[] = [];
+  private ids = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
+  /** The CREATE entry of the last task seen: every CREATE of a bulk carries the same one. */
+  private entry: { op: OperationOf; json: string } | undefined;
 
   constructor(private readonly store: Store) {}
 
   has(id: string): boolean {
-    return this.items.some((i) => i.doc._id === id);
+    return this.ids.has(id);
   }
 
   add(op: OperationOf, raw: Record<string, unknown>, doc: ResourceDoc, settle: Settle): void {
     // The record carries its CREATE's history entry: it is its own history item until a later write replaces it.
-    this.items.push({ op, raw, doc: { ...doc, createdBy: op.opKey, lastEntry: JSON.stringify({ action: 'CREATE', taskId: op.taskId, userInfo: op.userInfo ?? SYSTEM_ACTOR }) }, settle });
+    if (this.entry?.op.taskId !== op.taskId || this.entry.op.userInfo !== op.userInfo) {
+      this.entry = { op, json: JSON.stringify({ action: 'CREATE', taskId: op.taskId, userInfo: op.userInfo }) };
+    }
+    this.items.push({ op, raw, doc: { ...doc, createdBy: op.opKey, lastEntry: this.entry.json }, settle });
+    this.ids.add(doc._id);
     if (this.items.length >= INSERT_BATCH) this.send();
   }
 
@@ -328,6 +337,7 @@ class CreateBatch {
     if (!this.items.length) return;
     const items = this.items;
     this.items = [];
+    this.ids = new Set();
     this.enqueue(() => this.insert(items));
   }
 

@@ -99,10 +99,13 @@ function dataOf(record: Record<string, unknown> | undefined): Record<string, unk
 const usesCurrent = new WeakMap<Operator, boolean>();
 
 function operatorEnv(action: Action, data: unknown, previous: Record<string, unknown> | undefined): Env {
-  const memo = new Map<Operator, boolean>();
-  const base = { action, data: (isObject(data) ? data : {}) as Record<string, unknown>, ...(previous ? { previous } : {}) };
+  // Built on the first `when` asked: most profiles have none, and every record is validated with an Env.
+  let memo: Map<Operator, boolean> | undefined;
+  let base: { action: Action; data: Record<string, unknown>; previous?: Record<string, unknown> } | undefined;
   return {
     holds(op, scope) {
+      memo ??= new Map();
+      base ??= { action, data: (isObject(data) ? data : {}) as Record<string, unknown>, ...(previous ? { previous } : {}) };
       let scoped = usesCurrent.get(op);
       if (scoped === undefined) {
         scoped = JSON.stringify(op).includes('[current]');
@@ -366,9 +369,21 @@ function measureOf(def: PropertyDefinition): Measure | undefined {
   }
 }
 
-// Lengths count code points, like the `u`-flag patterns, so an emoji is one character.
+// Lengths count code points, like the `u`-flag patterns, so an emoji is one character: each surrogate pair
+// counts once (a lone surrogate counts as one, as Array.from does).
 function codePoints(s: string): number {
-  return Array.from(s).length;
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
 }
 
 const CONTAINED_ITEM_KEYS = new Set(['id', 'type', 'data']);

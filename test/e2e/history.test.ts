@@ -67,6 +67,25 @@ describe('single operations', () => {
     expect(bare.body.payload).toBeUndefined();
   });
 
+  test('concurrent writes of two keys, interleaved on the same records, are each recorded for the key that sent them', async () => {
+    const other = await api.request('POST', '/admin/v1/api-keys', { body: { name: 'second importer', email: 'second@example.org', roles: ['ingest'], sources: ['demo'] } });
+    expect(other.status).toBe(201);
+    const keys = [ingest, other.body.key as string];
+    const emails = ['importer@example.org', 'second@example.org'];
+    // Eight records, six writes each, alternating keys, all in flight at once: the author of each item is its request's.
+    const sent = await Promise.all(Array.from({ length: 8 }, (_, r) => Array.from({ length: 6 }, (_, w) => ({ r, w }))).flat().map(async ({ r, w }) => {
+      const res = await api.request('PUT', `${S}/resources/provider/h-two-${r}`, { key: keys[(r + w) % 2], body: { data: { name: `Dr. Two ${r}.${w}` } } });
+      expect([200, 201]).toContain(res.status);
+      return { r, taskId: res.body.taskId as string, email: emails[(r + w) % 2] };
+    }));
+    for (let r = 0; r < 8; r++) {
+      const list = await items('resources', 'provider', `h-two-${r}`);
+      const expected = new Map(sent.filter((s) => s.r === r).map((s) => [s.taskId, s.email]));
+      expect(list).toHaveLength(6);
+      expect(new Map(list.map((i) => [i.taskId, i.userInfo.email]))).toEqual(expected);
+    }
+  });
+
   test('contained writes are UPDATEs of the root; deleting a resource gives its relationships a DELETE item too', async () => {
     await api.request('POST', `${S}/resources/office`, { key: ingest, body: { id: 'h-off-1', data: { name: 'North' } } });
     const added = await api.request('PUT', `${S}/resources/office/h-off-1/primaryPaymentMethod/visa`, { key: ingest, body: { type: 'paymentMethod', data: { value: 'Visa' }, contained: {} } });
