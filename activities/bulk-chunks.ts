@@ -300,8 +300,6 @@ class CreateBatch {
   private items: BatchItem[] = [];
   private ids = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
-  /** The CREATE entry of the last task seen: every CREATE of a bulk carries the same one. */
-  private entry: { op: OperationOf; json: string } | undefined;
 
   constructor(private readonly store: Store) {}
 
@@ -310,11 +308,9 @@ class CreateBatch {
   }
 
   add(op: OperationOf, raw: Record<string, unknown>, doc: ResourceDoc, settle: Settle): void {
-    // The record carries its CREATE's history entry: it is its own history item until a later write replaces it.
-    if (this.entry?.op.taskId !== op.taskId || this.entry.op.userInfo !== op.userInfo) {
-      this.entry = { op, json: JSON.stringify({ action: 'CREATE', taskId: op.taskId, userInfo: op.userInfo }) };
-    }
-    this.items.push({ op, raw, doc: { ...doc, createdBy: op.opKey, lastEntry: this.entry.json }, settle });
+    // The record is its own history item until a later write replaces it: its entry is its task's CREATE, named by
+    // `createdBy` (src/records/history.ts), so the batch's records carry no entry of their own.
+    this.items.push({ op, raw, doc: { ...doc, createdBy: op.opKey }, settle });
     this.ids.add(doc._id);
     if (this.items.length >= INSERT_BATCH) this.send();
   }

@@ -95,12 +95,12 @@ export function createPurgeActivities(deps: ActivityDeps) {
     // and the records it has not deleted yet.
     if (stage === 'records' && doc.collectionType === 'resources') {
       const found = await store.resources.find(byId).toArray();
-      await recordHistory(store, [...itemsBeforeReplacing('RESOURCE', found), ...found.map((r) => historyItem('RESOURCE', r, entry, doc._id, at))]);
+      await recordHistory(store, [...(await itemsBeforeReplacing(store, 'RESOURCE', found)), ...found.map((r) => historyItem('RESOURCE', r, entry, doc._id, at))]);
       await store.resources.deleteMany(byId);
       return ids.length - (await store.resources.countDocuments(byId));
     }
     const found = await store.relationships.find(byId).toArray();
-    await recordHistory(store, [...itemsBeforeReplacing('RELATIONSHIP', found), ...found.map((r) => historyItem('RELATIONSHIP', r, entry, doc._id, at))]);
+    await recordHistory(store, [...(await itemsBeforeReplacing(store, 'RELATIONSHIP', found)), ...found.map((r) => historyItem('RELATIONSHIP', r, entry, doc._id, at))]);
     await store.relationships.deleteMany(byId);
     return ids.length - (await store.relationships.countDocuments(byId));
   }

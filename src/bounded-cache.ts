@@ -27,6 +27,11 @@ export class BoundedCache<V extends object> {
     return this.lookup(key) ?? this.store(key, make());
   }
 
+  /** Drops one entry. */
+  drop(key: string): void {
+    this.entries.delete(key);
+  }
+
   /** Drops every entry. */
   clear(): void {
     this.entries.clear();

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { BoundedCache } from '../bounded-cache';
 import KSUID from 'ksuid';
 import type { ClientSession } from 'mongodb';
 import type { TargetType } from '../domain';
+import { SYSTEM_ACTOR, type Actor } from './actor';
 import { isDuplicateKey, type Store } from '../store/db';
 import type { HistoryDoc, HistoryEntryDoc, RelationshipDoc, ResourceDoc } from '../store/documents';
 import { historyBatchItems, insertHistoryBatch } from '../store/history-batches';
@@ -48,20 +50,51 @@ export function historyItem(targetType: TargetType, record: Stored, entry: Histo
   };
 }
 
+/** The authors of bulk tasks (immutable once the task exists), per store. */
+const taskAuthors = new WeakMap<Store, BoundedCache<Promise<Actor>>>();
+
+/** Who sent a bulk task: its `userInfo` (SYSTEM_ACTOR for a task without one), read once per task and kept. */
+function taskAuthor(store: Store, taskId: string): Promise<Actor> {
+  let cache = taskAuthors.get(store);
+  if (!cache) taskAuthors.set(store, (cache = new BoundedCache<Promise<Actor>>(1000)));
+  const known = cache.lookup(taskId);
+  if (known) return known;
+  const read = store.tasks.findOne({ _id: taskId }, { projection: { userInfo: 1 } }).then((t) => t?.userInfo ?? SYSTEM_ACTOR);
+  // A failed read is not kept: the next write asks again.
+  read.catch(() => {
+    if (cache.lookup(taskId) === read) cache.drop(taskId);
+  });
+  return cache.store(taskId, read);
+}
+
 /**
- * The history item of a stored version, from the version itself: a writer stores its entry with the record
- * (`lastEntry`) instead of a second document, and whoever replaces or deletes the version stores this item first
- * (itemsBeforeReplacing). Undefined for a version written before entries were kept (its item is stored already).
+ * The entry of a stored version's write. A writer stores it with the record (`lastEntry`), except a bulk's batched
+ * CREATE: every record of the batch would carry the same entry, so it carries only `createdBy` (`{taskId}:{seq}`),
+ * and the entry is that task's CREATE, by the task's author. Undefined for a version written before entries were
+ * kept (its item is stored already).
  */
-export function currentItem(targetType: TargetType, record: Stored): HistoryDoc | undefined {
+async function entryOf(store: Store, record: Stored): Promise<HistoryEntry | undefined> {
+  if (record.lastEntry) return JSON.parse(record.lastEntry) as HistoryEntry;
+  const createdBy = (record as ResourceDoc).createdBy;
+  if (record.lastWrite !== undefined || createdBy === undefined || !createdBy.includes(':')) return undefined;
+  const taskId = createdBy.slice(0, createdBy.lastIndexOf(':'));
+  return { action: 'CREATE', taskId, userInfo: await taskAuthor(store, taskId) };
+}
+
+/**
+ * The history item of a stored version, from the version itself (no second document), which whoever replaces or
+ * deletes the version stores first (itemsBeforeReplacing).
+ */
+export async function currentItem(store: Store, targetType: TargetType, record: Stored): Promise<HistoryDoc | undefined> {
   const writeId = record.lastWrite ?? (record as ResourceDoc).createdBy;
-  if (!record.lastEntry || writeId === undefined) return undefined;
-  return historyItem(targetType, record, JSON.parse(record.lastEntry) as HistoryEntry, writeId, record.lastWriteAt ?? record.meta.updatedAt);
+  const entry = writeId === undefined ? undefined : await entryOf(store, record);
+  if (!entry || writeId === undefined) return undefined;
+  return historyItem(targetType, record, entry, writeId, record.lastWriteAt ?? record.meta.updatedAt);
 }
 
 /** The items of stored versions about to be replaced or deleted: each version's own item, which must outlive it. */
-export function itemsBeforeReplacing(targetType: TargetType, records: Stored[]): HistoryDoc[] {
-  return records.flatMap((r) => currentItem(targetType, r) ?? []);
+export async function itemsBeforeReplacing(store: Store, targetType: TargetType, records: Stored[]): Promise<HistoryDoc[]> {
+  return (await Promise.all(records.map((r) => currentItem(store, targetType, r)))).flatMap((i) => i ?? []);
 }
 
 /**
@@ -106,7 +139,7 @@ export async function readHistory(store: Store, targetType: TargetType, record: 
   };
   singles.forEach(keep);
   for (const batch of batches) (await historyBatchItems(batch)).filter((i) => i.record === record).forEach(keep);
-  const current = stored ? currentItem(targetType, stored) : undefined;
+  const current = stored ? await currentItem(store, targetType, stored) : undefined;
   if (current) keep(current);
   return [...byId.values()].sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.operationId < b.operationId ? -1 : a.operationId > b.operationId ? 1 : 0));
 }

@@ -92,7 +92,7 @@ export async function writeRecord(store: Store, current: StoredRecord | null, w:
   }
   // The version being replaced keeps its history item: stored first, so a crash in between loses nothing (a retry
   // finds it by its `_id`, and reads take one of the two copies).
-  await recordHistory(store, itemsBeforeReplacing(w.targetType, [current]), opts.session);
+  await recordHistory(store, await itemsBeforeReplacing(store, w.targetType, [current]), opts.session);
   // By `_id` alone: every writer of a record holds its lock (RecordLocks) or the transaction, so `current` is the stored
   // version; a filter on anything more would make FerretDB on SQLite read the whole collection (docs/ferretdb.md).
   const res = w.targetType === 'RESOURCE'
@@ -121,7 +121,7 @@ export async function deleteRecord(
   if (target.targetType === 'RELATIONSHIP') {
     const doc = await store.relationships.findOne({ _id }, session);
     if (!doc) return false;
-    await recordHistory(store, [...itemsBeforeReplacing('RELATIONSHIP', [doc]), historyItem('RELATIONSHIP', doc, entry, history.writeId, history.at)], opts.session);
+    await recordHistory(store, [...(await itemsBeforeReplacing(store, 'RELATIONSHIP', [doc])), historyItem('RELATIONSHIP', doc, entry, history.writeId, history.at)], opts.session);
     return (await store.relationships.deleteOne({ _id }, session)).deletedCount === 1;
   }
   const resource = await store.resources.findOne({ _id }, session);
@@ -131,9 +131,9 @@ export async function deleteRecord(
     ...(await store.relationships.find({ source, 'to.type': type, 'to.id': id }, session).toArray()),
   ];
   const items = [
-    ...itemsBeforeReplacing('RELATIONSHIP', attached),
+    ...(await itemsBeforeReplacing(store, 'RELATIONSHIP', attached)),
     ...attached.map((rel) => historyItem('RELATIONSHIP', rel, entry, history.writeId, history.at)),
-    ...itemsBeforeReplacing('RESOURCE', [resource]),
+    ...(await itemsBeforeReplacing(store, 'RESOURCE', [resource])),
     historyItem('RESOURCE', resource, entry, history.writeId, history.at),
   ];
   // History first: a crash after it leaves the record, and the retry finds it, deletes it and records nothing twice.

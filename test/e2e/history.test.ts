@@ -120,7 +120,7 @@ describe('single operations', () => {
 
     // A writer that died after storing the old version's item, before replacing the version: the item is there twice.
     const current = await api.store.resources.findOne({ _id: 'demo/provider/h-own-1' });
-    await recordHistory(api.store, itemsBeforeReplacing('RESOURCE', [current as ResourceDoc]));
+    await recordHistory(api.store, await itemsBeforeReplacing(api.store, 'RESOURCE', [current as ResourceDoc]));
     expect(await stored('demo/provider/h-own-1')).toEqual([1, 0]);
     const once = await items('resources', 'provider', 'h-own-1');
     expect(once.map((i) => i.action)).toEqual(['CREATE']);
@@ -169,6 +169,29 @@ describe('asynchronous paths', () => {
     const one = await items('resources', 'provider', 'h-bulk-1');
     expect(one.map((i) => [i.action, i.taskId, i.userInfo.email])).toEqual([['CREATE', res.body.taskId, 'importer@example.org'], ['UPDATE', res.body.taskId, 'importer@example.org']]);
     expect((await items('resources', 'provider', 'h-bulk-2')).map((i) => i.action)).toEqual(['CREATE', 'DELETE']);
+  });
+
+  test("a bulk's batched CREATE stores no entry on the record; its item (the task's, by the task's author) survives a later write by another key", async () => {
+    const res = await api.request('POST', `${S}/resources/bulk`, {
+      key: ingest,
+      body: { operations: [{ action: 'CREATE', create: { id: 'h-bulk-3', type: 'provider', data: { name: 'Bulk Three' } } }] },
+    });
+    expect(res.status).toBe(202);
+    expect((await settled(res.body.taskId)).status).toBe('SUCCESS');
+    const stored = await api.store.resources.findOne({ _id: 'demo/provider/h-bulk-3' });
+    expect(stored).toEqual(expect.objectContaining({ createdBy: `${res.body.taskId}:0` }));
+    expect(stored).not.toHaveProperty('lastEntry');
+    const before = await items('resources', 'provider', 'h-bulk-3');
+    expect(before.map((i) => [i.action, i.taskId, i.userInfo.email])).toEqual([['CREATE', res.body.taskId, 'importer@example.org']]);
+
+    const other = await api.request('POST', '/admin/v1/api-keys', { body: { name: 'third importer', email: 'third@example.org', roles: ['ingest'], sources: ['demo'] } });
+    const put = await api.request('PUT', `${S}/resources/provider/h-bulk-3`, { key: other.body.key, body: { data: { name: 'Bulk Three, renamed' } } });
+    expect(put.status).toBe(200);
+    const after = await items('resources', 'provider', 'h-bulk-3');
+    expect(after.map((i) => [i.action, i.taskId, i.userInfo.email])).toEqual([['CREATE', res.body.taskId, 'importer@example.org'], ['UPSERT', put.body.taskId, 'third@example.org']]);
+    expect(after[0].operationId).toBe(before[0].operationId);
+    const first = await api.request('GET', `${historyOf('resources', 'provider', 'h-bulk-3')}/${after[0].operationId}?withPayload=true`);
+    expect(first.body.payload.data).toEqual({ name: 'Bulk Three' });
   });
 
   test('a bundle leaves one item per operation; a pipeline commit leaves one item; a rejected execution leaves none', async () => {
