@@ -87,9 +87,9 @@ async function entryOf(store: Store, record: Stored): Promise<HistoryEntry | und
  */
 export async function currentItem(store: Store, targetType: TargetType, record: Stored): Promise<HistoryDoc | undefined> {
   const writeId = record.lastWrite ?? (record as ResourceDoc).createdBy;
-  const entry = writeId === undefined ? undefined : await entryOf(store, record);
-  if (!entry || writeId === undefined) return undefined;
-  return historyItem(targetType, record, entry, writeId, record.lastWriteAt ?? record.meta.updatedAt);
+  if (writeId === undefined) return undefined;
+  const entry = await entryOf(store, record);
+  return entry && historyItem(targetType, record, entry, writeId, record.lastWriteAt ?? record.meta.updatedAt);
 }
 
 /** The items of stored versions about to be replaced or deleted: each version's own item, which must outlive it. */

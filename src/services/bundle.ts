@@ -89,7 +89,7 @@ export class BundleService {
   ) {}
 
   /** Checks and stages a bundle, then starts it: 202 ACCEPTED, or 201 PERSISTED once written when no operation triggers a step. */
-  async submit(source: string, body: BundleBody, by: Actor): Promise<BundleAnswer> {
+  async submit(source: string, body: BundleBody, userInfo: Actor): Promise<BundleAnswer> {
     const receivedAt = this.now().toISOString();
     const ids = this.resolveIds(body.resourceOperations);
     let ops = await this.prepareAll(source, body, ids);
@@ -103,7 +103,6 @@ export class BundleService {
     }
 
     const taskId = newTaskId('BUNDLE');
-    const userInfo = by;
     // The start is recorded first and the task written last: once the task exists the bundle is accepted, and if
     // Temporal does not take the start within the hand-off deadline, the worker's sweep starts it later.
     const start = await this.starts.intend({
