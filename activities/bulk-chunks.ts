@@ -5,7 +5,8 @@ import { SluiceError, zodDetails } from '../src/errors';
 import { CREATE_ID_PATTERN, newId } from '../src/ids';
 import { checkCreateMeta } from '../src/meta-rules';
 import { pipelineTriggered } from '../src/pipeline/trigger';
-import { recordKey } from '../src/records/keys';
+import { lockKey, recordKey } from '../src/records/keys';
+import { operationStamp, type RecordOrder } from '../src/records/record-order';
 import { firstMeta } from '../src/records/record-writes';
 import { checkResource } from '../src/records/record-shape';
 import type { RelationshipService } from '../src/records/relationships';
@@ -25,7 +26,7 @@ import { createPipelineActivities } from './pipeline';
 import { executionWorkflowId } from '../workflows/messages';
 import type { PipelineService } from '../src/records/pipelines';
 
-type Outcome = { status: 'SUCCESS' } | { status: 'FAILURE'; error: NonNullable<ReceiptDoc['error']> } | { status: 'PENDING' };
+type Outcome = { status: 'SUCCESS' } | { status: 'FAILURE'; error: NonNullable<ReceiptDoc['error']> } | { status: 'PENDING' } | { status: 'CANCELLED'; error: NonNullable<ReceiptDoc['error']> };
 
 function describe(raw: Record<string, unknown>): { action: Action; type: string; id: string } {
   const action = (['CREATE', 'UPSERT', 'UPDATE', 'DELETE'] as const).find((a) => a === raw.action) ?? 'CREATE';
@@ -52,6 +53,16 @@ function failure(err: unknown): Outcome {
 }
 
 /**
+ * The outcome of an operation that took the single path: handed to its pipeline (PENDING), persisted, or settled
+ * without a write of its own (its receipt written by the write path: overtaken by a newer request, CANCELLED).
+ */
+function outcomeOf(status: 'PERSISTED' | 'ACCEPTED' | 'SETTLED', receipt?: 'SUCCESS' | 'CANCELLED'): Outcome {
+  if (status === 'ACCEPTED') return { status: 'PENDING' };
+  if (status === 'SETTLED' && receipt === 'CANCELLED') return { status: 'CANCELLED', error: { type: 'FAILED_PRECONDITION', message: 'overtaken by a newer request for its record' } };
+  return { status: 'SUCCESS' };
+}
+
+/**
  * The worker's half of a bulk (SPEC §2): runs the staged chunks in order, each operation independently (an invalid
  * one is a FAILURE receipt). CREATEs that trigger no step are validated and inserted in batches; every other
  * operation takes the single-operation path, so supersession and pipelines behave exactly as for single requests.
@@ -64,12 +75,14 @@ export class ChunkRunner {
   private readonly relationships: RelationshipService;
   private readonly tasks: TaskService;
   private readonly pipelines: PipelineService;
+  private readonly order: RecordOrder;
   private readonly cancelQueued: (executionId: string) => Promise<void>;
   private readonly now: () => Date;
 
   constructor(deps: ActivityDeps) {
     ({ store: this.store, catalog: this.catalog, resources: this.resources, relationships: this.relationships, tasks: this.tasks } = deps);
     this.pipelines = deps.pipelines;
+    this.order = deps.order;
     this.cancelQueued = createPipelineActivities(deps).cancelQueued;
     this.now = deps.now ?? (() => new Date());
   }
@@ -92,7 +105,7 @@ export class ChunkRunner {
     if (!task?.targetType || !task.chunkStarts) return { next: Number.MAX_SAFE_INTEGER, handedOff: 0 };
     const chunkCount = task.chunkStarts.length;
     const end = Math.min(chunkCount, from + opts.maxChunks);
-    const batch = new CreateBatch(this.store);
+    const batch = new CreateBatch(this.store, this.order);
     let handedOff = 0;
     let chunk = from;
     while (chunk < end) {
@@ -142,7 +155,7 @@ export class ChunkRunner {
     const settleHere: Settle = (seq, raw, outcome) => {
       count(seq, outcome.status);
       if (outcome.status === 'PENDING') return;
-      settledHere.push({ seq, targetType, ...describe(raw), status: outcome.status, completedAt: this.now().toISOString(), ...(outcome.status === 'FAILURE' ? { error: outcome.error } : {}) });
+      settledHere.push({ seq, targetType, ...describe(raw), status: outcome.status, completedAt: this.now().toISOString(), ...('error' in outcome ? { error: outcome.error } : {}) });
     };
     /** An outcome of the single path: a failure gets its receipt document now, so a retried run skips it. */
     const settleSingle = async (op: OperationOf, raw: Record<string, unknown>, outcome: Outcome): Promise<void> => {
@@ -152,7 +165,10 @@ export class ChunkRunner {
     for (const [i, raw] of ops.entries()) {
       const seq = doc.start + i;
       if (done.has(seq)) continue;
-      const op: OperationOf = { taskId, seq, opKey: `${taskId}:${seq}`, receivedAt: task.createdAt, userInfo: task.userInfo ?? SYSTEM_ACTOR };
+      const op: OperationOf = {
+        taskId, seq, opKey: `${taskId}:${seq}`, receivedAt: task.createdAt, userInfo: task.userInfo ?? SYSTEM_ACTOR,
+        ...(task.stamp ? { stamp: operationStamp(task.stamp, seq) } : {}), ...(retry ? { retried: true } : {}),
+      };
       if (targetType === 'RESOURCE') {
         const parsed = ResourceOperationSchema.safeParse(raw);
         if (!parsed.success) {
@@ -201,7 +217,7 @@ export class ChunkRunner {
       return;
     }
     const { target } = execution.operation;
-    await this.pipelines.handOff({ source: execution.source, targetType: target.targetType, type: target.type, id: target.id }, { executionId: execution._id });
+    await this.pipelines.handOff({ source: execution.source, targetType: target.targetType, type: target.type, id: target.id }, { executionId: execution._id, ...(execution.stamp ? { stamp: execution.stamp } : {}) });
   }
 
   /** Records that have an active execution: their operations take the single path, which supersedes. */
@@ -259,7 +275,7 @@ export class ChunkRunner {
         : op.action === 'UPSERT' ? await this.resources.upsert(source, op.upsert.type, op.upsert.id, op.upsert, of)
         : op.action === 'UPDATE' ? await this.resources.patch(source, op.update.type, op.update.id, op.update.patch, of)
         : await this.resources.remove(source, op.delete.type, op.delete.id, of);
-      return { status: out.status === 'ACCEPTED' ? 'PENDING' : 'SUCCESS' };
+      return outcomeOf(out.status, 'receipt' in out ? out.receipt : undefined);
     } catch (err) {
       return failure(err);
     }
@@ -272,7 +288,7 @@ export class ChunkRunner {
         : op.action === 'UPSERT' ? await this.relationships.create(source, op.upsert.type, op.upsert, of, 'UPSERT')
         : op.action === 'UPDATE' ? await this.relationships.patch(source, op.update.type, op.update.id, op.update.patch, of)
         : await this.relationships.remove(source, op.delete.type, op.delete.id, of);
-      return { status: out.status === 'ACCEPTED' ? 'PENDING' : 'SUCCESS' };
+      return outcomeOf(out.status, 'receipt' in out ? out.receipt : undefined);
     } catch (err) {
       return failure(err);
     }
@@ -301,7 +317,7 @@ class CreateBatch {
   private ids = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store, private readonly order: RecordOrder) {}
 
   has(id: string): boolean {
     return this.ids.has(id);
@@ -363,8 +379,21 @@ class CreateBatch {
       const stored = await this.store.resources.findOne({ _id: item.doc._id }, { projection: { createdBy: 1 } });
       return stored?.createdBy === item.op.opKey;
     }));
+    // The batch's records were inserted without claims: a newer request that claimed one of them since the bulk was
+    // accepted (src/records/record-order.ts) overtakes its CREATE, which is taken back while it is still the version
+    // the bulk inserted, and ends CANCELLED. A version written over it since counts as applied.
+    const heads = await this.order.heads(items.map((i) => lockKey('RESOURCE', i.doc._id)));
+    const overtaken = await Promise.all(items.map(async (item) => {
+      const head = heads.get(lockKey('RESOURCE', item.doc._id));
+      if (!item.op.stamp || !head || head.stamp <= item.op.stamp || head.holder === item.op.opKey) return false;
+      const res = await this.store.resources.deleteOne({ _id: item.doc._id, 'meta.versionId': '1', createdBy: item.op.opKey });
+      return res.deletedCount === 1 || !mine[items.indexOf(item)];
+    }));
     for (const [index, item] of items.entries()) {
-      item.settle(item.op.seq, item.raw, mine[index] ? { status: 'SUCCESS' } : { status: 'FAILURE', error: { type: 'ALREADY_EXISTS', message: `resource ${item.doc.type}/${item.doc.id} already exists` } });
+      const what = `resource ${item.doc.type}/${item.doc.id}`;
+      item.settle(item.op.seq, item.raw, overtaken[index]
+        ? { status: 'CANCELLED', error: { type: 'FAILED_PRECONDITION', message: `a newer request for ${what} was answered after this operation's request was accepted; the newer one stands` } }
+        : mine[index] ? { status: 'SUCCESS' } : { status: 'FAILURE', error: { type: 'ALREADY_EXISTS', message: `${what} already exists` } });
     }
   }
 }

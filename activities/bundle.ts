@@ -7,6 +7,7 @@ import { SluiceError } from '../src/errors';
 import type { ActivityDeps } from './deps';
 import { createPipelineActivities, RECEIPT_FOR, TERMINAL } from './pipeline';
 import { documentId, lockKey } from '../src/records/keys';
+import { operationStamp } from '../src/records/record-order';
 
 /** What the commit did: wrote everything, or found the bundle cannot be written (nothing was). */
 export type BundleCommitResult = { status: 'COMMITTED' } | { status: 'DROPPED'; seq?: number; reason: string };
@@ -39,7 +40,7 @@ function heartbeat(): void {
  */
 export function createBundleActivities(deps: ActivityDeps) {
   const { store } = deps;
-  const { catalog, pipelines, locks } = deps;
+  const { catalog, pipelines, order } = deps;
   const now = deps.now ?? (() => new Date());
   const bundles = store.bundles;
   const { finish } = createPipelineActivities(deps);
@@ -107,40 +108,45 @@ export function createBundleActivities(deps: ActivityDeps) {
       }
       expected[op.seq] = version;
     }
+    // The bundle's place in each record's order: a request for one of them answered after the bundle was accepted
+    // overtakes it, and the bundle is dropped (a claim the bundle made already, before a crash, still holds).
+    if (bundle.stamp) {
+      for (const op of bundle.ops) {
+        const claim = await order.claimAt(lockKey(op.targetType, documentId(source, op.type, op.id)), `${bundle._id}:${op.seq}`, operationStamp(bundle.stamp, op.seq));
+        if (!claim.claimed) return { seq: op.seq, reason: `a newer request for ${op.targetType.toLowerCase()} ${op.type}/${op.id} was answered after the bundle was accepted` };
+      }
+    }
     return { expected };
   }
 
   /**
    * Writes one operation, once: a record that carries the write's id has it already; a record whose version
-   * moved since the intent was written by a later request (possible only after a lost worker let another
-   * request in), and that later write stands. Under the record's lock, or inside the transaction.
+   * moved since the intent was written by a later request, and that later write stands. Each write is conditional on
+   * the version of the intent (record-writes.ts), or inside the transaction.
    */
   async function apply(bundle: BundleDoc, w: Write, at: string, session?: ClientSession): Promise<void> {
     const source = bundle.source;
     const entry = { action: w.op.action, taskId: bundle._id, userInfo: bundle.userInfo ?? SYSTEM_ACTOR };
     const { op } = w;
     const _id = documentId(source, op.type, op.id);
-    const guarded = <T>(fn: () => Promise<T>): Promise<T> => (session ? fn() : locks.run(lockKey(op.targetType, _id), fn));
-    await guarded(async () => {
-      const current = await readRecord(store, op.targetType, _id, session);
-      if (current?.lastWrite === w.writeId || (current?.meta.versionId ?? null) !== w.expected) return;
-      if (op.action === 'DELETE') {
-        if (current) await deleteRecord(store, { targetType: op.targetType, source, type: op.type, id: op.id }, { entry, writeId: w.writeId, at }, session ? { session } : {});
-        return;
-      }
-      const body = w.body as OperationBody;
-      const common = { source, type: op.type, id: op.id, data: body.data, ...(body.meta ? { meta: body.meta } : {}), writeId: w.writeId, at, history: entry };
-      const opts = { expectedVersion: w.expected, ...(session ? { session } : {}) };
-      if (op.targetType === 'RESOURCE') {
-        await writeRecord(store, current as ResourceDoc | null, { ...common, targetType: 'RESOURCE', contained: body.contained ?? {} }, opts);
-        return;
-      }
-      const stored = current as RelationshipDoc | null;
-      const from = body.from ?? stored?.from;
-      const to = body.to ?? stored?.to;
-      if (!from || !to) throw new SluiceError('INVALID_ARGUMENT', `relationship ${op.type}/${op.id} has no ends`);
-      await writeRecord(store, stored, { ...common, targetType: 'RELATIONSHIP', from, to }, opts);
-    });
+    const current = await readRecord(store, op.targetType, _id, session);
+    if (current?.lastWrite === w.writeId || (current?.meta.versionId ?? null) !== w.expected) return;
+    if (op.action === 'DELETE') {
+      if (current) await deleteRecord(store, { targetType: op.targetType, source, type: op.type, id: op.id }, { entry, writeId: w.writeId, at }, session ? { session } : {});
+      return;
+    }
+    const body = w.body as OperationBody;
+    const common = { source, type: op.type, id: op.id, data: body.data, ...(body.meta ? { meta: body.meta } : {}), writeId: w.writeId, at, history: entry };
+    const opts = { expectedVersion: w.expected, ...(session ? { session } : {}) };
+    if (op.targetType === 'RESOURCE') {
+      await writeRecord(store, current as ResourceDoc | null, { ...common, targetType: 'RESOURCE', contained: body.contained ?? {} }, opts);
+      return;
+    }
+    const stored = current as RelationshipDoc | null;
+    const from = body.from ?? stored?.from;
+    const to = body.to ?? stored?.to;
+    if (!from || !to) throw new SluiceError('INVALID_ARGUMENT', `relationship ${op.type}/${op.id} has no ends`);
+    await writeRecord(store, stored, { ...common, targetType: 'RELATIONSHIP', from, to }, opts);
   }
 
   /** After the writes: every receipt SUCCESS, every execution SUCCESSFUL, the bundle COMMITTED. */

@@ -10,7 +10,7 @@ import { vectorize } from '../src/pipeline/vectorizer';
 import { stepPaths, type Step } from '../src/schemas/pipeline';
 import type { Decision, ExecutionStatus, ReceiptStatus } from '../src/domain';
 import { receiptSet, type ExecutionDoc, type ExecutionStep, type OperationBody, type ReceiptPatch, type RelationshipDoc, type ResourceDoc } from '../src/store/documents';
-import { readRecord, writeRecord } from '../src/records/record-writes';
+import { readRecord, writeRecord, type StoredRecord, type WriteResult } from '../src/records/record-writes';
 import { SYSTEM_ACTOR } from '../src/records/actor';
 import { syncReviewEntry } from '../src/records/review-queue';
 import { executionSummary, type ExecutionSummary } from '../workflows/messages';
@@ -54,7 +54,7 @@ export type StepOutcome = { outcome: 'DONE' | 'FAIL' } | { outcome: 'REVIEW'; re
  */
 export function createPipelineActivities(deps: ActivityDeps) {
   const { store, embedder } = deps;
-  const { catalog, locks } = deps;
+  const { catalog, order } = deps;
   const now = deps.now ?? (() => new Date());
   const models = deps.models ?? new ModelRegistry();
 
@@ -237,6 +237,12 @@ export function createPipelineActivities(deps: ActivityDeps) {
     }
   }
 
+  /** The first of a relationship's ends that is not stored. */
+  async function firstMissingEnd(source: string, ends: { type: string; id: string }[]): Promise<{ type: string; id: string } | undefined> {
+    for (const end of ends) if (!(await readRecord(store, 'RESOURCE', documentId(source, end.type, end.id)))) return end;
+    return undefined;
+  }
+
   return {
     /** The summary and search attributes of an execution's workflow (ids only; no record data). */
     async describeExecution(executionId: string): Promise<ExecutionSummary> {
@@ -276,8 +282,9 @@ export function createPipelineActivities(deps: ActivityDeps) {
 
     /**
      * Runs the steps not run yet (none, after an execution workflow ran them one by one), validates the
-     * processed record against its profile once more and persists it under the record's lock; the write
-     * carries the execution id, so a retry after a crash finds it done.
+     * processed record against its profile once more and persists it through the fenced write (docs/durability.md):
+     * only while the execution still holds the record's head, conditionally on the version read. The write carries the
+     * execution id, so a retry after a crash finds it done. Overtaken by a newer request: CANCELLED, nothing written.
      */
     async commit(executionId: string): Promise<ExecutionStatus> {
       const loaded = await load(executionId);
@@ -305,27 +312,58 @@ export function createPipelineActivities(deps: ActivityDeps) {
         await update(doc, 'SUCCESSFUL', staged);
         succeeded = true;
       };
-      const outcome = await locks.run(lockKey(target.targetType, key), async () => {
+      const holder = doc.opKey ?? doc._id;
+      const history = { action, taskId: doc.operation.taskId, userInfo: doc.userInfo ?? SYSTEM_ACTOR };
+      const common = { source: doc.source, type: target.type, id: target.id, data: body.data, ...(body.meta ? { meta: body.meta } : {}), writeId: executionId, at, history };
+      // Read the record, check the claim, write conditionally on the version read (docs/durability.md): a newer request
+      // that claims the record after the check makes the write a conflict, and the next round sees its claim.
+      let outcome: string | 'done' | 'overtaken' = 'busy';
+      for (let attempt = 0; attempt < 25 && outcome === 'busy'; attempt++) {
         const current = await readRecord(store, target.targetType, key);
-        if (current?.lastWrite === executionId) return 'done';
-        if (action === 'CREATE' && current) return `${what} already exists`;
-        if (action === 'UPDATE' && !current) return `${what} no longer exists`;
-        const history = { action, taskId: doc.operation.taskId, userInfo: doc.userInfo ?? SYSTEM_ACTOR };
-        const common = { source: doc.source, type: target.type, id: target.id, data: body.data, ...(body.meta ? { meta: body.meta } : {}), writeId: executionId, at, history };
+        if (current?.lastWrite === executionId) {
+          outcome = 'done';
+          break;
+        }
+        if (doc.stamp && !(await order.holds(lockKey(target.targetType, key), holder))) {
+          outcome = 'overtaken';
+          break;
+        }
+        if (action === 'CREATE' && current) {
+          outcome = `${what} already exists`;
+          break;
+        }
+        if (action === 'UPDATE' && !current) {
+          outcome = `${what} no longer exists`;
+          break;
+        }
+        let res: WriteResult<StoredRecord>;
         if (target.targetType === 'RESOURCE') {
-          await writeRecord(store, current as ResourceDoc | null, { ...common, targetType: 'RESOURCE', contained: body.contained ?? {} }, { alongside: succeed });
-          return 'done';
+          res = await writeRecord(store, current as ResourceDoc | null, { ...common, targetType: 'RESOURCE', contained: body.contained ?? {} }, { alongside: succeed });
+        } else {
+          const stored = current as RelationshipDoc | null;
+          const from = body.from ?? stored?.from;
+          const to = body.to ?? stored?.to;
+          if (!from || !to) {
+            outcome = 'relationship ends are missing';
+            break;
+          }
+          const missing = await firstMissingEnd(doc.source, [from, to]);
+          if (missing) {
+            outcome = `resource ${missing.type}/${missing.id} no longer exists`;
+            break;
+          }
+          res = await writeRecord(store, stored, { ...common, targetType: 'RELATIONSHIP', from, to }, { alongside: succeed });
         }
-        const stored = current as RelationshipDoc | null;
-        const from = body.from ?? stored?.from;
-        const to = body.to ?? stored?.to;
-        if (!from || !to) return 'relationship ends are missing';
-        for (const end of [from, to]) {
-          if (!(await readRecord(store, 'RESOURCE', documentId(doc.source, end.type, end.id)))) return `resource ${end.type}/${end.id} no longer exists`;
-        }
-        await writeRecord(store, stored, { ...common, targetType: 'RELATIONSHIP', from, to }, { alongside: succeed });
-        return 'done';
-      });
+        if (!('conflict' in res)) outcome = 'done';
+      }
+      if (outcome === 'overtaken') {
+        // A newer request for the record was answered since this one was accepted: it stands, and this one is cancelled
+        // (its steps' results are kept on the execution).
+        const rest = Object.fromEntries(Object.entries(staged).filter(([k]) => !k.startsWith('steps.')));
+        await update(doc, 'CANCELLED', { ...rest, steps: doc.steps.map((s) => (OPEN_STEP.has(s.status) ? { ...s, status: 'CANCELLED' } : s)) }, { message: `a newer request for ${what} was answered before this execution could write it; the newer one stands` });
+        return 'CANCELLED';
+      }
+      if (outcome === 'busy') throw new SluiceError('FAILED_PRECONDITION', `${what} is busy with other writes; the commit is tried again`);
       if (outcome !== 'done') return fail(outcome);
       if (!succeeded) await update(doc, 'SUCCESSFUL', staged);
       return 'SUCCESSFUL';

@@ -65,7 +65,7 @@ async function rescue(deps: SweepDeps, e: ExecutionDoc): Promise<Rescue> {
     await deps.finish(e._id, 'CANCELLED', {});
     return 'cancelled';
   }
-  await deps.pipelines.handOff(targetOf(e), { executionId: e._id });
+  await deps.pipelines.handOff(targetOf(e), { executionId: e._id, ...(e.stamp ? { stamp: e.stamp } : {}) });
   return 'handedOver';
 }
 
@@ -84,7 +84,7 @@ async function rescueOfBundle(deps: SweepDeps, e: ExecutionDoc, bundleId: string
   }
   if (bundle.state === 'COMMITTED') return 'left';
   if (await deps.pipelines.workflowRuns(bundleWorkflowId(bundleId))) {
-    await deps.pipelines.handOff(targetOf(e), { executionId: e._id });
+    await deps.pipelines.handOff(targetOf(e), { executionId: e._id, ...(e.stamp ? { stamp: e.stamp } : {}) });
     return 'handedOver';
   }
   if (await deps.starts.pending(bundleWorkflowId(bundleId))) return 'left';

@@ -12,9 +12,14 @@ export interface DecisionSignal {
   id?: string;
   author?: { id: string; email?: string };
   actedAt?: string;
+  /**
+   * The review step the decision is for (the API always sends it): the workflow applies it to that step only. A
+   * decision without one is for the step waiting when the signal arrives (or the next one, if none waits).
+   */
+  stepIndex?: number;
 }
 
-const FIELDS = new Set(['action', 'description', 'id', 'author', 'actedAt']);
+const FIELDS = new Set(['action', 'description', 'id', 'author', 'actedAt', 'stepIndex']);
 const AUTHOR_FIELDS = new Set(['id', 'email']);
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -36,6 +41,9 @@ export function parseDecisionSignal(raw: unknown): { ok: true; value: DecisionSi
   optionalString('description', raw.description, 2000);
   optionalString('id', raw.id, 100, 1);
   optionalString('actedAt', raw.actedAt, 100);
+  if (raw.stepIndex !== undefined && !(typeof raw.stepIndex === 'number' && Number.isInteger(raw.stepIndex) && raw.stepIndex >= 0 && raw.stepIndex < 1000)) {
+    problems.push('stepIndex: must be an integer from 0 to 999');
+  }
   if (raw.author !== undefined) {
     if (!isObject(raw.author)) problems.push('author: must be an object');
     else {

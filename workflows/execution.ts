@@ -19,6 +19,9 @@ const acts = activitiesWith({
 /** Patch id (workflow versioning): a failure that arrives once the execution is cancelled ends it CANCELLED. */
 const CANCELLED_DESPITE_TIMEOUT = 'cancelled-despite-activity-timeout';
 
+/** Patch id: a decision decides the review step it names (or that waited when it came), never a later one. */
+const DECISIONS_BIND_TO_STEP = 'decisions-bind-to-step';
+
 function setStatus(status: ExecutionStatus): void {
   upsertSearchAttributes([{ key: SA_KEYS.status, value: status }]);
 }
@@ -35,25 +38,41 @@ function setStatus(status: ExecutionStatus): void {
  */
 export async function pipelineExecutionWorkflow(ref: ExecutionRef): Promise<ExecutionStatus> {
   const { executionId } = ref;
-  const decisions: Decision[] = [];
-  const malformed: string[] = [];
+  // Decisions with the step they decide (undefined: the next step that waits, for histories from before the binding).
+  const decisions: { decision: Decision; step: number | undefined }[] = [];
+  const ignored: string[] = [];
+  const bindsToStep = patched(DECISIONS_BIND_TO_STEP);
+  // The review step waiting for a decision, while one waits.
+  let reviewing: number | undefined;
   setHandler(decisionSignal, (raw: unknown) => {
     const parsed = parseDecisionSignal(raw);
     if (!parsed.ok) {
-      malformed.push(parsed.problems.join('; '));
+      ignored.push(`malformed decision signal ignored: ${parsed.problems.join('; ')}`);
       return;
     }
     const d = parsed.value;
     decisions.push({
-      id: d.id ?? uuid4(),
-      action: d.action,
-      ...(d.description !== undefined ? { description: d.description } : {}),
-      author: d.author ?? { id: 'temporal-signal' },
-      actedAt: d.actedAt ?? new Date().toISOString(),
+      decision: {
+        id: d.id ?? uuid4(),
+        action: d.action,
+        ...(d.description !== undefined ? { description: d.description } : {}),
+        author: d.author ?? { id: 'temporal-signal' },
+        actedAt: d.actedAt ?? new Date().toISOString(),
+      },
+      step: bindsToStep ? (d.stepIndex ?? reviewing) : undefined,
     });
   });
-  const drainMalformed = async (): Promise<void> => {
-    while (malformed.length) await acts.recordIgnoredSignal(executionId, `malformed decision signal ignored: ${malformed.shift()}`);
+  const drainIgnored = async (): Promise<void> => {
+    while (ignored.length) await acts.recordIgnoredSignal(executionId, ignored.shift() as string);
+  };
+  /** The first decision for step `index`; decisions bound to another step are dropped (and recorded). */
+  const takeDecision = (index: number): Decision | undefined => {
+    while (decisions.length) {
+      const next = decisions.shift() as (typeof decisions)[number];
+      if (next.step === undefined || next.step === index) return next.decision;
+      ignored.push(`decision ${next.decision.id} (${next.decision.action}) ignored: it was for step ${next.step}, and step ${index} is waiting`);
+    }
+    return undefined;
   };
 
   // Bundle mode: the steps run in `work`, which the bundle's DROPPED outcome cancels.
@@ -95,14 +114,16 @@ export async function pipelineExecutionWorkflow(ref: ExecutionRef): Promise<Exec
       // Decisions are not cleared here: the API may see IN_REVIEW (written by the activity) and signal before
       // this workflow has even processed the activity's result.
       let decision: Decision | undefined;
+      reviewing = index;
       for (;;) {
-        const ready = (): boolean => decisions.length > 0 || malformed.length > 0;
+        const ready = (): boolean => decisions.length > 0 || ignored.length > 0;
         const arrived = step.reviewTimeoutMs === undefined ? (await condition(ready), true) : await condition(ready, step.reviewTimeoutMs);
-        await drainMalformed();
+        decision = takeDecision(index);
+        await drainIgnored();
         if (!arrived) break;
-        decision = decisions.shift();
         if (decision) break;
       }
+      reviewing = undefined;
       if (!decision) {
         // Review timeout: the step's onTimeout decides, recorded as a decision by the system.
         decision = { id: uuid4(), action: step.onTimeout ?? 'REJECT', description: 'review timed out', author: { id: 'system' }, actedAt: new Date().toISOString() };

@@ -13,6 +13,11 @@ export interface ExecutionRef {
    * signals it.
    */
   inline?: boolean;
+  /**
+   * The order stamp its request claimed the record with (src/records/record-order.ts): of two executions, the record's
+   * workflow keeps the one with the newer stamp, whichever reached it first. Absent on older hand-offs: arrival order.
+   */
+  stamp?: string;
 }
 
 /** The static summary and search attributes of an execution's workflow: ids, never record data. */

@@ -28,11 +28,18 @@ export async function recordWorkflow(input: RecordWorkflowInput): Promise<void> 
   let pending: ExecutionRef | undefined = input.pending;
   const toCancel: string[] = [...(input.toCancel ?? [])];
   // The execution that runs (inline or as a child); `superseded` once a newer request asked it to stop.
-  let running: { executionId: string; superseded: boolean } | undefined;
+  let running: { executionId: string; superseded: boolean; stamp?: string | undefined } | undefined;
 
   setHandler(enqueueSignal, (ref) => {
     // A retried hand-off (bulk chunk, bundle start) may signal the same execution again: not a newer request.
     if (ref.executionId === pending?.executionId || ref.executionId === running?.executionId) return;
+    // Hand-offs may arrive out of the order in which their requests claimed the record: one older than what waits or
+    // runs is cancelled at once (its commit could never hold the record anyway).
+    const latest = pending ?? running;
+    if (ref.stamp && latest?.stamp && ref.stamp < latest.stamp) {
+      toCancel.push(ref.executionId);
+      return;
+    }
     if (pending) toCancel.push(pending.executionId);
     pending = ref;
     if (running) running.superseded = true;
@@ -59,7 +66,7 @@ export async function recordWorkflow(input: RecordWorkflowInput): Promise<void> 
     if (pending) {
       const ref: ExecutionRef = pending;
       pending = undefined;
-      const current = { executionId: ref.executionId, superseded: false };
+      const current = { executionId: ref.executionId, superseded: false, stamp: ref.stamp };
       running = current;
       try {
         if (!(ref.inline && (await runInline(ref.executionId, current)))) await runChild(ref, current);

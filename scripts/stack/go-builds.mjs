@@ -44,34 +44,135 @@ async function ensureTemporal(log) {
 }
 
 /**
- * FerretDB v1.24's SQLite backend indexes `_id` as `_ferretdb_sjson->"_id"` but queries, updates and deletes
- * by `_ferretdb_sjson->'$._id'`. SQLite matches index expressions by their text, so no `_id` lookup ever uses
- * the index: each one reads the whole table (18 ms at 1,000 executions, growing with the collection). The
- * build copies the module out of Go's module cache into .local/, replaces that one constant with `->'_id'`
- * (the same JSON path: SQLite reads a bare label X as `$.X`), and builds tools/ferretdb against the copy
- * through a `-modfile` with a `replace`; tools/ferretdb itself stays as it is. Bump FERRETDB_PATCH when the
- * patch changes.
+ * FerretDB v1.24 is built from a patched copy of its module (docs/ferretdb.md says why, with the measurements). The
+ * build copies the module out of Go's module cache into .local/, applies FERRETDB_PATCHES (each `from` must be found
+ * exactly once: the build fails loudly if upstream ever changes a line) and adds FERRETDB_NEW_FILES, then builds
+ * tools/ferretdb against the copy through a `-modfile` with a `replace`; tools/ferretdb itself stays as it is. Bump
+ * FERRETDB_PATCH when the patches change, so that existing binaries are rebuilt.
+ *
+ * 1. The `_id` index: the SQLite backend indexes `_ferretdb_sjson->"_id"` but looks documents up by
+ *    `_ferretdb_sjson->'$._id'`; SQLite matches index expressions by their text, so no `_id` lookup used the index.
+ * 2. `_id` lookups in filters with more conditions, and `_id: {$in: [...]}`: only a filter that is exactly
+ *    `{_id: <string>}` was pushed down to SQLite; `{_id, 'meta.versionId': v}` (a conditional write) or `{_id: {$in}}`
+ *    read the whole table. The handler filters every row again in Go, so pushing the `_id` part down changes no result.
+ * 3. Atomic single-document conditional writes: FerretDB's update, findAndModify and delete read the matching
+ *    documents, then write them back by `_id`, with nothing in between that stops another command from changing them.
+ *    Two `updateOne({_id, v: 1}, {$set: {v: 2}})` could both match and both succeed. The patch runs these commands
+ *    one at a time per collection, so a conditional write is atomic as on MongoDB (src/records/record-order.ts relies
+ *    on it: fencing, not leases).
  */
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
-const FERRETDB_PATCH = 'id-index-1';
-const FERRETDB_PATCH_FILE = path.join('internal', 'backends', 'sqlite', 'metadata', 'metadata.go');
-const FERRETDB_ID_COLUMN = { from: `IDColumn = DefaultColumn + "->'$._id'"`, to: `IDColumn = DefaultColumn + "->'_id'"` };
+const FERRETDB_PATCH = 'id-index-1+id-pushdown-1+atomic-writes-1';
+const SQLITE = path.join('internal', 'backends', 'sqlite');
+const HANDLER = path.join('internal', 'handler');
+const FERRETDB_PATCHES = [
+  { file: path.join(SQLITE, 'metadata', 'metadata.go'), from: `IDColumn = DefaultColumn + "->'$._id'"`, to: `IDColumn = DefaultColumn + "->'_id'"` },
+  {
+    file: path.join(SQLITE, 'collection.go'),
+    from: `	if params.Filter.Len() == 1 {
+		v, _ := params.Filter.Get("_id")
+		switch v.(type) {
+		case string, types.ObjectID:
+			whereClause = fmt.Sprintf(\` WHERE %s = ?\`, metadata.IDColumn)
+			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
+		}
+	}`,
+    to: `	if params.Filter.Len() >= 1 && params.Filter.Has("_id") {
+		v, _ := params.Filter.Get("_id")
+		switch v := v.(type) {
+		case string, types.ObjectID:
+			whereClause = fmt.Sprintf(\` WHERE %s = ?\`, metadata.IDColumn)
+			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
+		case *types.Document:
+			if in, ok := sluiceIDsIn(v); ok {
+				whereClause = fmt.Sprintf(\` WHERE %s IN (%s)\`, metadata.IDColumn, strings.TrimSuffix(strings.Repeat("?,", len(in)), ","))
+				args = in
+			}
+		}
+	}`,
+  },
+  { file: path.join(HANDLER, 'msg_update.go'), from: '	matched, modified, upserted, err := h.updateDocument(connCtx, params)\n', to: '	unlock := sluiceLockCollection(params.DB, params.Collection)\n	matched, modified, upserted, err := h.updateDocument(connCtx, params)\n	unlock()\n' },
+  { file: path.join(HANDLER, 'msg_findandmodify.go'), from: '	res, err := h.findAndModifyDocument(connCtx, params)\n', to: '	unlock := sluiceLockCollection(params.DB, params.Collection)\n	res, err := h.findAndModifyDocument(connCtx, params)\n	unlock()\n' },
+  { file: path.join(HANDLER, 'msg_delete.go'), from: '	var deleted int32\n', to: '	defer sluiceLockCollection(params.DB, params.Collection)()\n\n	var deleted int32\n' },
+];
+const FERRETDB_NEW_FILES = [
+  {
+    file: path.join(SQLITE, 'sluice_pushdown.go'),
+    text: `package sqlite
 
-/** Copies FerretDB's module, patches its `_id` column expression, and returns the go.mod to build with. */
+import (
+	"github.com/FerretDB/FerretDB/internal/handler/sjson"
+	"github.com/FerretDB/FerretDB/internal/types"
+	"github.com/FerretDB/FerretDB/internal/util/must"
+)
+
+// sluiceIDsIn returns the SQL arguments of an \`_id\` condition {$in: [<string or ObjectID>, ...]} (1 to 10,000 values).
+func sluiceIDsIn(cond *types.Document) ([]any, bool) {
+	if cond.Len() != 1 || !cond.Has("$in") {
+		return nil, false
+	}
+	arr, ok := must.NotFail(cond.Get("$in")).(*types.Array)
+	if !ok || arr.Len() == 0 || arr.Len() > 10000 {
+		return nil, false
+	}
+	args := make([]any, 0, arr.Len())
+	for i := 0; i < arr.Len(); i++ {
+		v := must.NotFail(arr.Get(i))
+		switch v.(type) {
+		case string, types.ObjectID:
+			args = append(args, string(must.NotFail(sjson.MarshalSingleValue(v))))
+		default:
+			return nil, false
+		}
+	}
+	return args, true
+}
+`,
+  },
+  {
+    file: path.join(HANDLER, 'sluice_serialize.go'),
+    text: `package handler
+
+import "sync"
+
+// sluiceWriteLocks holds one mutex per collection: update, findAndModify and delete read the matching documents and
+// write them back, so two of them at once on one document could both act on what they read. Run one at a time per
+// collection, a conditional write ({_id, version: n} -> version n+1) is atomic, as on MongoDB.
+var sluiceWriteLocks sync.Map
+
+func sluiceLockCollection(db, collection string) func() {
+	m, _ := sluiceWriteLocks.LoadOrStore(db+"."+collection, new(sync.Mutex))
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+
+	return mu.Unlock
+}
+`,
+  },
+];
+
+/** Copies FerretDB's module, applies the patches, and returns the go.mod to build with. */
 async function patchedFerretDBModfile(go, log) {
   const dir = await goModuleDir(go, FERRETDB_MODULE, FERRETDB_SOURCE, log);
   const work = path.join(ROOT, '.local', 'ferretdb-patched');
   const copy = path.join(work, 'module');
   fs.rmSync(work, { recursive: true, force: true });
   fs.cpSync(dir, copy, { recursive: true });
-  // Files in Go's module cache are read-only, and so are their copies.
-  const target = path.join(copy, FERRETDB_PATCH_FILE);
-  fs.chmodSync(target, 0o644);
-  const text = fs.readFileSync(target, 'utf8');
-  if (!text.includes(FERRETDB_ID_COLUMN.from)) {
-    throw new Error(`${path.join(dir, FERRETDB_PATCH_FILE)} no longer holds ${FERRETDB_ID_COLUMN.from}: check whether FerretDB fixed its _id index and drop the patch in scripts/stack/go-builds.mjs`);
+  for (const patch of FERRETDB_PATCHES) {
+    const target = path.join(copy, patch.file);
+    // Files in Go's module cache are read-only, and so are their copies.
+    fs.chmodSync(target, 0o644);
+    const text = fs.readFileSync(target, 'utf8');
+    if (text.split(patch.from).length !== 2) {
+      throw new Error(`${path.join(dir, patch.file)} no longer holds exactly one \`${patch.from.split('\n')[0].trim()}\`: check whether FerretDB changed it and update the patches in scripts/stack/go-builds.mjs`);
+    }
+    fs.writeFileSync(target, text.replace(patch.from, patch.to));
   }
-  fs.writeFileSync(target, text.replace(FERRETDB_ID_COLUMN.from, FERRETDB_ID_COLUMN.to));
+  for (const added of FERRETDB_NEW_FILES) {
+    const target = path.join(copy, added.file);
+    fs.chmodSync(path.dirname(target), 0o755);
+    fs.writeFileSync(target, added.text);
+  }
   const modfile = path.join(work, 'go.mod');
   const mod = fs.readFileSync(path.join(FERRETDB_SOURCE, 'go.mod'), 'utf8');
   fs.writeFileSync(modfile, `${mod}\nreplace ${FERRETDB_MODULE} => ${copy}\n`);

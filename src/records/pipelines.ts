@@ -33,6 +33,10 @@ export interface AcceptInput {
   receivedAt: string;
   /** Who asked for the operation (the history item's `userInfo`). */
   userInfo: Actor;
+  /** The execution's id when the caller claimed the record for it already (a single request: record-order.ts). */
+  executionId?: string;
+  /** The order stamp the operation claimed its record with: its commit checks that it still holds the record. */
+  stamp?: string;
 }
 
 /** An execution as the API shows it (seed: Pipeline Execution API). */
@@ -165,7 +169,7 @@ export class PipelineService {
     const taskId = input.task?.taskId ?? newTaskId('SINGLE');
     const receiptId = `${taskId}:${input.task?.seq ?? 0}`;
     const existing = input.task ? await this.store.executions.findOne({ opKey: input.task.opKey }, { projection: { _id: 1 } }) : null;
-    const executionId = existing?._id ?? newId();
+    const executionId = existing?._id ?? input.executionId ?? newId();
     const pipelineExecution = { id: executionId, pipelineDefinitionId: input.pipeline.id, status: 'IN_PROGRESS' };
     const writeExecution = async (): Promise<void> => {
       if (existing) return;
@@ -177,6 +181,7 @@ export class PipelineService {
         ...(input.previous ? { previous: input.previous } : {}),
         ...(input.task ? { opKey: input.task.opKey } : {}),
         ...(input.bundleId ? { bundleId: input.bundleId } : {}),
+        ...(input.stamp ? { stamp: input.stamp } : {}),
         receiptId, ignoredSignals: [], userInfo: input.userInfo, createdAt: at, updatedAt: at,
       });
     };
@@ -201,6 +206,7 @@ export class PipelineService {
       executionId,
       summary: executionSummary({ source: input.source, type: input.type, id: input.id, taskId, action: input.action, targetType: input.targetType, pipelineDefinitionId: input.pipeline.id }),
       ...(!input.bundleId && !canWaitForReview(input.pipeline.steps) ? { inline: true } : {}),
+      ...(input.stamp ? { stamp: input.stamp } : {}),
     };
     try {
       await this.handOff({ source: input.source, targetType: input.targetType, type: input.type, id: input.id }, ref);
@@ -208,9 +214,10 @@ export class PipelineService {
       // An operation of a bulk or bundle stays IN_PROGRESS and PENDING: its activity fails and is retried, and the
       // retry hands the same execution over again (ChunkRunner, bundleStart). Nothing accepted is lost.
       if (input.task) throw err;
-      // A single operation is not accepted (no 202). Its execution is left to its one writer: the workflow, if the
-      // start reached Temporal after all, else the sweep, which ends it ERROR after the grace period.
-      throw new SluiceError('INTERNAL', `the workflow service did not take the operation (task ${taskId}): ${(err as Error).message}; it was not accepted, send it again`);
+      // The start may have reached Temporal all the same (its answer was lost): the outcome is unknown until the task
+      // says. Its execution is left to its one writer: the workflow, if the start reached Temporal, else the sweep,
+      // which ends it ERROR (task FAILURE) after the grace period.
+      throw new SluiceError('INTERNAL', `the workflow service did not confirm that it took the operation (task ${taskId}): ${(err as Error).message}; the outcome is unknown: read GET /sources/${input.source}/v1/tasks/${taskId} (FAILURE means it was not applied, then send it again)`);
     }
     return { taskId, status: 'ACCEPTED', executionId };
   }
@@ -266,25 +273,55 @@ export class PipelineService {
    * Records a reviewer's decision and signals it to the execution's workflow; 409 unless IN_REVIEW, and 409 when another
    * reviewer claims the execution (unless the key is admin). An unclaimed execution is claimed for the key first, so of
    * two reviewers deciding at once one wins and the other gets the 409.
+   *
+   * A decision decides the one review step that is waiting when it is made: it is stored under that step (an insert
+   * keyed by execution and step, atomic everywhere), so a second decision of the same step, a double click or a
+   * reviewer racing another, is a 409 that changes nothing; the signal names the step, and the workflow never applies it
+   * to another. A step with `distinctReviewer` refuses (409) a key that decided an earlier step of the execution.
    */
   async decide(source: string, id: string, body: DecisionBody, principal: Principal): Promise<Decision> {
     const doc = await findOfSource(this.store.executions, id, source);
     if (!doc) throw notFound(`pipeline execution '${id}' does not exist in source '${source}'`);
-    if (doc.status !== 'IN_REVIEW') throw new SluiceError('FAILED_PRECONDITION', `pipeline execution '${id}' is ${doc.status}, not IN_REVIEW`);
+    const stepIndex = doc.steps.findIndex((s) => s.status === 'IN_REVIEW');
+    if (doc.status !== 'IN_REVIEW' || stepIndex < 0) throw new SluiceError('FAILED_PRECONDITION', `pipeline execution '${id}' is ${doc.status}, not IN_REVIEW`);
+    const earlier = doc.steps.slice(0, stepIndex).find((s) => s.decision?.author.id === principal.id);
+    const step = earlier ? await this.stepOf(doc, stepIndex) : undefined;
+    if (step?.type === 'HUMAN_REVIEW' && step.humanReview.distinctReviewer) {
+      throw new SluiceError('FAILED_PRECONDITION', `step ${stepIndex} of pipeline execution '${id}' needs another reviewer: this key decided an earlier step`);
+    }
     const claim = await this.assignments.forDecision(doc, principal);
     const decision: Decision = {
       id: newId(), action: body.action, ...(body.description !== undefined ? { description: body.description } : {}),
       author: { id: principal.id, ...(principal.email ? { email: principal.email } : {}) }, actedAt: this.now().toISOString(),
     };
+    const slot = `${id}:${stepIndex}`;
     try {
-      await this.temporal.client.workflow.getHandle(executionWorkflowId(id)).signal(decisionSignal, decision);
+      await this.store.stepDecisions.insertOne({ _id: slot, source, executionId: id, stepIndex, decision });
     } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      if (claim.made) await this.assignments.dropClaim(id, principal);
+      const first = await this.store.stepDecisions.findOne({ _id: slot });
+      const by = first ? ` (${first.decision.action} by ${first.decision.author.email ?? first.decision.author.id} at ${first.decision.actedAt})` : '';
+      throw new SluiceError('FAILED_PRECONDITION', `step ${stepIndex} of pipeline execution '${id}' is decided already${by}; this decision changed nothing`);
+    }
+    try {
+      await this.temporal.client.workflow.getHandle(executionWorkflowId(id)).signal(decisionSignal, { ...decision, stepIndex });
+    } catch (err) {
+      // Not delivered: the step is not decided, and the reviewer may try again.
+      await this.store.stepDecisions.deleteOne({ _id: slot, 'decision.id': decision.id });
       if (claim.made) await this.assignments.dropClaim(id, principal);
       if ((err as { name?: string }).name === 'WorkflowNotFoundError') throw new SluiceError('FAILED_PRECONDITION', `pipeline execution '${id}' is no longer waiting for a decision`);
       throw err;
     }
     this.assignments.noteDecided(id);
     return decision;
+  }
+
+  /** The pipeline step `index` of an execution's revision. */
+  private async stepOf(doc: ExecutionDoc, index: number): Promise<Step | undefined> {
+    const dot = doc.pipelineDefinitionId.lastIndexOf('.');
+    const pipeline = await this.catalog.pipeline(doc.source, doc.pipelineDefinitionId.slice(0, dot), Number(doc.pipelineDefinitionId.slice(dot + 1)));
+    return pipeline?.steps[index];
   }
 }
 

@@ -1,4 +1,3 @@
-import { SluiceError } from '../errors';
 import type { MetaInput } from '../schemas/records';
 import type { ClientSession } from 'mongodb';
 import type { TargetType } from '../domain';
@@ -35,16 +34,19 @@ export type RecordWrite = {
 export type StoredRecord = ResourceDoc | RelationshipDoc;
 
 export interface WriteOptions {
-  /** Inside a transaction (a bundle on a replica set); else the caller holds the record's lock. */
+  /** Inside a transaction (a bundle on a replica set). */
   session?: ClientSession;
   /**
-   * The version the write was decided on (null: absent). When given, a record found at another version was written
-   * by a later request, and that write stands: nothing is written (`skipped`).
+   * The version the write was decided on (null: absent), when it was decided before `current` was read (a bundle's
+   * intent): a record found at another version was written by a later request, and that write stands.
    */
   expectedVersion?: string | null;
   /** Work that follows the write (its receipt), done at the same time as its history item. */
   alongside?: () => Promise<unknown>;
 }
+
+/** What a write did: the version written, or a conflict (the record is no longer `current`: nothing was written). */
+export type WriteResult<D> = { doc: D; created: boolean } | { conflict: true };
 
 /** The stored record of `targetType` with this `_id`, or null. */
 export async function readRecord(store: Store, targetType: TargetType, _id: string, session?: ClientSession): Promise<StoredRecord | null> {
@@ -52,40 +54,37 @@ export async function readRecord(store: Store, targetType: TargetType, _id: stri
   return targetType === 'RESOURCE' ? store.resources.findOne({ _id }, opts) : store.relationships.findOne({ _id }, opts);
 }
 
-/**
- * The one writer of a record version, for the synchronous path, the pipeline commit and the bundle: given the version
- * read under the record's lock (or in the transaction), inserts when there was none, else replaces it. A record that
- * already carries `writeId` has this write: nothing is done.
- */
 type DocOf<W extends RecordWrite> = W extends { targetType: 'RESOURCE' } ? ResourceDoc : RelationshipDoc;
 
-export function writeRecord<W extends RecordWrite>(store: Store, current: DocOf<W> | null, w: W, opts?: { session?: ClientSession; alongside?: () => Promise<unknown> }): Promise<{ doc: DocOf<W>; created: boolean }>;
-export function writeRecord<W extends RecordWrite>(store: Store, current: DocOf<W> | null, w: W, opts: WriteOptions & { expectedVersion: string | null }): Promise<{ doc: DocOf<W>; created: boolean } | { skipped: true }>;
-export async function writeRecord(store: Store, current: StoredRecord | null, w: RecordWrite, opts: WriteOptions = {}): Promise<{ doc: StoredRecord; created: boolean } | { skipped: true }> {
+/**
+ * The one writer of a record version (the synchronous path, a bulk operation, the pipeline commit and the bundle):
+ * given the version it was decided against (`current`, null: absent), inserts when there was none, else replaces that
+ * version, conditionally: the insert fails on an existing `_id`, the replace matches only `current`'s version. Either
+ * failure is a `conflict`: another writer wrote in between, nothing was written, and the caller decides again against
+ * what is stored now. A record that already carries `writeId` has this write: nothing is written again.
+ */
+export async function writeRecord<W extends RecordWrite>(store: Store, current: DocOf<W> | null, w: W, opts: WriteOptions = {}): Promise<WriteResult<DocOf<W>>> {
   if (current?.lastWrite === w.writeId) {
     // Written by an earlier attempt: the version carries its history entry, unless an older writer stored it apart.
     const item = current.lastEntry ? undefined : historyItem(w.targetType, current, w.history, w.writeId, current.lastWriteAt ?? current.meta.updatedAt);
     await Promise.all([item ? recordHistory(store, [item], opts.session) : undefined, opts.alongside?.()]);
     return { doc: current, created: current.meta.versionId === '1' };
   }
-  if (opts.expectedVersion !== undefined && (current?.meta.versionId ?? null) !== opts.expectedVersion) return { skipped: true };
-  const what = `${w.targetType.toLowerCase()} ${w.type}/${w.id}`;
+  if (opts.expectedVersion !== undefined && (current?.meta.versionId ?? null) !== opts.expectedVersion) return { conflict: true };
   const session = opts.session ? { session: opts.session } : {};
   const meta = current ? nextMeta(current.meta, w.meta?.identifier, w.at) : firstMeta(w.source, w.meta, w.at);
   // The version is its own history item (lastEntry) until a later write replaces it: no second document.
   const base = { _id: documentId(w.source, w.type, w.id), source: w.source, type: w.type, id: w.id, data: w.data, meta, lastWrite: w.writeId, lastWriteAt: w.at, lastEntry: JSON.stringify(w.history) };
-  const doc: StoredRecord = w.targetType === 'RESOURCE'
+  const doc = (w.targetType === 'RESOURCE'
     ? { ...(current as ResourceDoc | null), ...base, contained: w.contained }
-    : { ...(current as RelationshipDoc | null), ...base, from: w.from, to: w.to };
+    : { ...(current as RelationshipDoc | null), ...base, from: w.from, to: w.to }) as DocOf<W>;
   if (!current) {
     try {
       if (w.targetType === 'RESOURCE') await (opts.session ? store.resources.insertOne(doc as ResourceDoc, session) : store.inserts.resources.insert(doc as ResourceDoc));
       else await (opts.session ? store.relationships.insertOne(doc as RelationshipDoc, session) : store.inserts.relationships.insert(doc as RelationshipDoc));
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      // Created by a writer without the lock (a bulk's batched CREATE) after the write was decided: that write stands.
-      if (opts.expectedVersion !== undefined) return { skipped: true };
-      throw new SluiceError('ALREADY_EXISTS', `${what} already exists`);
+      return { conflict: true };
     }
     await opts.alongside?.();
     return { doc, created: true };
@@ -93,12 +92,13 @@ export async function writeRecord(store: Store, current: StoredRecord | null, w:
   // The version being replaced keeps its history item: stored first, so a crash in between loses nothing (a retry
   // finds it by its `_id`, and reads take one of the two copies).
   await recordHistory(store, await itemsBeforeReplacing(store, w.targetType, [current]), opts.session);
-  // By `_id` alone: every writer of a record holds its lock (RecordLocks) or the transaction, so `current` is the stored
-  // version; a filter on anything more would make FerretDB on SQLite read the whole collection (docs/ferretdb.md).
+  // Conditional on the version decided against: atomic on MongoDB, and on FerretDB as Sluice builds it, which also
+  // looks the `_id` up in its index (docs/ferretdb.md).
+  const filter = { _id: current._id, 'meta.versionId': current.meta.versionId };
   const res = w.targetType === 'RESOURCE'
-    ? await store.resources.replaceOne({ _id: current._id }, doc as ResourceDoc, session)
-    : await store.relationships.replaceOne({ _id: current._id }, doc as RelationshipDoc, session);
-  if (res.matchedCount !== 1) throw new SluiceError('FAILED_PRECONDITION', `${what} changed while it was being written; try again`);
+    ? await store.resources.replaceOne(filter, doc as ResourceDoc, session)
+    : await store.relationships.replaceOne(filter, doc as RelationshipDoc, session);
+  if (res.matchedCount !== 1) return { conflict: true };
   await opts.alongside?.();
   return { doc, created: false };
 }
@@ -106,26 +106,27 @@ export async function writeRecord(store: Store, current: StoredRecord | null, w:
 /**
  * The one deleter of a record: a resource goes with every relationship that points at it, those first, so a retry
  * after a crash in between finds the resource and finishes the job. Each deleted record gets a DELETE history item
- * (the relationships deleted with a resource too), holding the record as it was. True when the record was there.
+ * (the relationships deleted with a resource too), holding the record as it was. The record's delete is conditional on
+ * the version read: `conflict` when another writer wrote in between (the caller decides again).
  */
 export async function deleteRecord(
   store: Store,
   target: { targetType: TargetType; source: string; type: string; id: string },
   history: { entry: HistoryEntry; writeId: string; at: string },
   opts: { session?: ClientSession } = {},
-): Promise<boolean> {
+): Promise<'deleted' | 'absent' | 'conflict'> {
   const { source, type, id } = target;
   const _id = documentId(source, type, id);
   const session = opts.session ? { session: opts.session } : {};
   const entry = { ...history.entry, action: 'DELETE' as const };
   if (target.targetType === 'RELATIONSHIP') {
     const doc = await store.relationships.findOne({ _id }, session);
-    if (!doc) return false;
+    if (!doc) return 'absent';
     await recordHistory(store, [...(await itemsBeforeReplacing(store, 'RELATIONSHIP', [doc])), historyItem('RELATIONSHIP', doc, entry, history.writeId, history.at)], opts.session);
-    return (await store.relationships.deleteOne({ _id }, session)).deletedCount === 1;
+    return (await store.relationships.deleteOne({ _id, 'meta.versionId': doc.meta.versionId }, session)).deletedCount === 1 ? 'deleted' : 'conflict';
   }
   const resource = await store.resources.findOne({ _id }, session);
-  if (!resource) return false;
+  if (!resource) return 'absent';
   const attached = [
     ...(await store.relationships.find({ source, 'from.type': type, 'from.id': id }, session).toArray()),
     ...(await store.relationships.find({ source, 'to.type': type, 'to.id': id }, session).toArray()),
@@ -140,6 +141,6 @@ export async function deleteRecord(
   await recordHistory(store, items, opts.session);
   await store.relationships.deleteMany({ source, 'from.type': type, 'from.id': id }, session);
   await store.relationships.deleteMany({ source, 'to.type': type, 'to.id': id }, session);
-  await store.resources.deleteOne({ _id }, session);
-  return true;
+  // Conditional on the version read, like every record write: a write in between makes it a conflict.
+  return (await store.resources.deleteOne({ _id, 'meta.versionId': resource.meta.versionId }, session)).deletedCount === 1 ? 'deleted' : 'conflict';
 }

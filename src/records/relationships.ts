@@ -1,21 +1,18 @@
 import { operatorContext } from '../operators';
-import { historyItem, recordHistory } from './history';
 import { SluiceError, invalid, notFound, type ErrorDetail } from '../errors';
 import { checkCreateMeta } from '../meta-rules';
 import { type CreateRelationshipBody, type PatchBody } from '../schemas/records';
 import type { Store } from '../store/db';
 import type { Action } from '../domain';
 import type { RelationshipDoc } from '../store/documents';
-import { deleteRecord, writeRecord } from './record-writes';
-import { newTaskId } from '../ids';
+import type { RecordWritePath, Settled } from './write-path';
 import type { MetaInput } from '../schemas/records';
 import { type PipelineService } from './pipelines';
-import { documentId, lockKey, findByIdentifier, parseIdentifierId, recordKey } from './keys';
+import { documentId, findByIdentifier, parseIdentifierId } from './keys';
 import type { CatalogService, PipelineDefinition } from '../catalog/catalog';
 import { applyDataPatch, patchPathDetails, resourceOut } from './resources';
 import { pageBy } from '../store/paging';
-import { operationOf, writerOf, type TaskService, type WriteBy } from './tasks';
-import type { RecordLocks } from '../store/record-lock';
+import type { WriteBy } from './tasks';
 import type { Relationship, Resource } from '../schemas/responses';
 
 /** A relationship as the API shows it (its type inferred from the answer's schema). */
@@ -42,15 +39,14 @@ export interface PreparedRelationship extends RelationshipDraft {
   pipeline?: PipelineDefinition;
 }
 
-export type RelationshipOutcome = { taskId: string; status: 'PERSISTED'; created: boolean; relationship: Relationship } | { taskId: string; status: 'ACCEPTED' };
+export type RelationshipOutcome = { taskId: string; status: 'PERSISTED'; created: boolean; relationship: Relationship } | { taskId: string; status: 'ACCEPTED' } | Settled;
 
 /** Relationship writes and reads; the id is `{fromId}.{toId}`, both ends must exist; pipelines as for resources. */
 export class RelationshipService {
   constructor(
     private readonly store: Store,
     private readonly catalog: CatalogService,
-    private readonly tasks: TaskService,
-    private readonly locks: RecordLocks,
+    private readonly writes: RecordWritePath,
     private readonly pipelines: PipelineService,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -71,30 +67,15 @@ export class RelationshipService {
     build: RelationshipBuild,
     by: WriteBy,
   ): Promise<RelationshipOutcome> {
-    const receivedAt = this.now().toISOString();
-    const op = operationOf(by);
-    const key = documentId(source, type, id);
-    await this.pipelines.supersedeActive(recordKey(source, 'RELATIONSHIP', type, id));
-    return this.locks.run(lockKey('RELATIONSHIP', key), async () => {
-      const current = await this.store.relationships.findOne({ _id: key });
-      if (op && current?.lastWrite === op.opKey) {
-        // A retried operation of a bulk that already wrote: its history item (recorded once) and its receipt, nothing else.
-        if (!current.lastEntry) await recordHistory(this.store, [historyItem('RELATIONSHIP', current, { action, taskId: op.taskId, userInfo: op.userInfo }, op.opKey, current.lastWriteAt ?? current.meta.updatedAt)]);
-        await this.tasks.completeReceipt(op, { source, action, targetType: 'RELATIONSHIP', type, id }, 'SUCCESS');
-        return { taskId: op.taskId, status: 'PERSISTED' as const, created: false, relationship: relationshipOut(current) };
-      }
+    const done = await this.writes.write<RelationshipDoc>({ source, targetType: 'RELATIONSHIP', type, id }, action, by, async (current) => {
       const { previous, pipeline, ...next } = await this.prepare(source, type, id, action, current, build);
-      if (pipeline) {
-        const accepted = await this.pipelines.accept({ source, action, targetType: 'RELATIONSHIP', type, id, body: next, ...(previous ? { previous } : {}), pipeline, receivedAt, userInfo: writerOf(by), ...(op ? { task: op } : {}) });
-        return { taskId: accepted.taskId, status: 'ACCEPTED' as const };
-      }
-      const taskId = op?.taskId ?? newTaskId('SINGLE');
-      const { doc, created } = await writeRecord(this.store, current, { targetType: 'RELATIONSHIP', source, type, id, ...next, writeId: op?.opKey ?? taskId, at: this.now().toISOString(), history: { action, taskId, userInfo: writerOf(by) } }, {
-        // The receipt is written with the history item, once the record is.
-        alongside: () => (op ? this.tasks.completeReceipt(op, { source, action, targetType: 'RELATIONSHIP', type, id }, 'SUCCESS') : this.tasks.recordPersisted(taskId, { source, action, targetType: 'RELATIONSHIP', type, id, receivedAt })),
-      });
-      return { taskId, status: 'PERSISTED' as const, created, relationship: relationshipOut(doc) };
+      return {
+        write: { targetType: 'RELATIONSHIP', data: next.data, from: next.from, to: next.to, ...(next.meta ? { meta: next.meta } : {}) },
+        body: next,
+        ...(previous ? { previous } : {}), ...(pipeline ? { pipeline } : {}),
+      };
     });
+    return done.status === 'PERSISTED' ? { taskId: done.taskId, status: 'PERSISTED', created: done.created, relationship: relationshipOut(done.doc) } : done;
   }
 
   /** CREATE: `POST /relationships/{relType}`; 400 when an end is missing, 409 when the pair exists. */
@@ -158,19 +139,9 @@ export class RelationshipService {
   }
 
   /** DELETE: `DELETE /relationships/{relType}/{id}`. */
-  async remove(source: string, type: string, id: string, by: WriteBy): Promise<{ taskId: string; status: 'PERSISTED' }> {
-    const receivedAt = this.now().toISOString();
-    const op = operationOf(by);
+  async remove(source: string, type: string, id: string, by: WriteBy): Promise<{ taskId: string; status: 'PERSISTED' } | Settled> {
     await this.catalog.relationshipType(source, type);
-    const key = documentId(source, type, id);
-    await this.pipelines.supersedeActive(recordKey(source, 'RELATIONSHIP', type, id));
-    const taskId = op?.taskId ?? newTaskId('SINGLE');
-    await this.locks.run(lockKey('RELATIONSHIP', key), async () => {
-      const history = { entry: { action: 'DELETE' as const, taskId, userInfo: writerOf(by) }, writeId: op?.opKey ?? taskId, at: this.now().toISOString() };
-      if (!(await deleteRecord(this.store, { targetType: 'RELATIONSHIP', source, type, id }, history))) throw notFound(`relationship ${type}/${id} does not exist`);
-    });
-    await this.tasks.recordDone(op, { source, action: 'DELETE', targetType: 'RELATIONSHIP', type, id }, receivedAt, taskId);
-    return { taskId, status: 'PERSISTED' };
+    return this.writes.remove({ source, targetType: 'RELATIONSHIP', type, id }, by);
   }
 
   /**

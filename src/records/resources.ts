@@ -1,22 +1,20 @@
 import { operatorContext } from '../operators';
-import { historyItem, recordHistory } from './history';
 import { applyPatch, type Operation } from 'fast-json-patch';
 import { SluiceError, invalid, notFound, parseOrThrow, type ErrorDetail } from '../errors';
-import { CREATE_ID_PATTERN, newId, newTaskId, RECORD_ID_PATTERN } from '../ids';
+import { CREATE_ID_PATTERN, newId, RECORD_ID_PATTERN } from '../ids';
 import { checkCreateMeta, checkUpdateMeta } from '../meta-rules';
 import { PatchedDataSchema, type ContainedItemBody, type ContainedInput, type MetaInput, type PatchBody } from '../schemas/records';
 import type { Store } from '../store/db';
 import type { Action } from '../domain';
 import type { ContainedMap, ResourceDoc } from '../store/documents';
-import { deleteRecord, writeRecord } from './record-writes';
+import type { RecordWritePath, Settled } from './write-path';
 import { type PipelineService } from './pipelines';
-import { documentId, findByIdentifier, parseIdentifierId, recordKey } from './keys';
+import { documentId, findByIdentifier, parseIdentifierId } from './keys';
 import type { RootIdTokens } from '../validation/root-id';
 import type { CatalogService, PipelineDefinition, RootProfile } from '../catalog/catalog';
 import { checkResource, containedId } from './record-shape';
-import { operationOf, writerOf, type TaskService, type WriteBy } from './tasks';
+import type { WriteBy } from './tasks';
 import { pageBy } from '../store/paging';
-import type { RecordLocks } from '../store/record-lock';
 import type { Resource } from '../schemas/responses';
 
 /** A resource as the API shows it (its type inferred from the answer's schema). */
@@ -57,7 +55,7 @@ export function patchPathDetails(ops: PatchBody): ErrorDetail[] {
 }
 
 /** The answer of a write: PERSISTED when no pipeline step triggered, else ACCEPTED with a running execution. */
-export type WriteOutcome = Persisted | Accepted;
+export type WriteOutcome = Persisted | Accepted | Settled;
 
 export interface Accepted {
   taskId: string;
@@ -74,8 +72,7 @@ export class ResourceService {
   constructor(
     private readonly store: Store,
     private readonly catalog: CatalogService,
-    private readonly tasks: TaskService,
-    private readonly locks: RecordLocks,
+    private readonly writes: RecordWritePath,
     private readonly pipelines: PipelineService,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -106,8 +103,8 @@ export class ResourceService {
   }
 
   /**
-   * The one write path: supersede the record's active execution, then, under the record's lock, read the
-   * current version, build and validate the new one, and either persist it now or hand it to a pipeline.
+   * Every resource write goes through the one write path (write-path.ts): it decides against the stored version with
+   * `prepare`, claims the record and writes conditionally, or hands the operation to its pipeline.
    */
   private async execute(
     source: string, type: string, id: string, action: Action,
@@ -115,35 +112,16 @@ export class ResourceService {
     by: WriteBy,
     freshId = false,
   ): Promise<WriteOutcome> {
-    const receivedAt = this.now().toISOString();
-    const op = operationOf(by);
     const profile = await this.catalog.rootProfile(source, type);
-    const key = documentId(source, type, id);
-    // An id the server has just made is known to nobody else: no execution, no other writer, no stored
-    // version. Its CREATE skips the supersede, the lock and the lookup (the insert's unique `_id` still holds).
-    if (!freshId) await this.pipelines.supersedeActive(recordKey(source, 'RESOURCE', type, id));
-    const locked = <T>(fn: () => Promise<T>): Promise<T> => (freshId ? fn() : this.locks.run(key, fn));
-    return locked(async () => {
-      const current = freshId ? null : await this.store.resources.findOne({ _id: key });
-      if (op && current?.lastWrite === op.opKey) {
-        // A retried operation of a bulk that already wrote: its history item (recorded once) and its receipt, nothing else.
-        if (!current.lastEntry) await recordHistory(this.store, [historyItem('RESOURCE', current, { action, taskId: op.taskId, userInfo: op.userInfo }, op.opKey, current.lastWriteAt ?? current.meta.updatedAt)]);
-        await this.tasks.completeReceipt(op, { source, action, targetType: 'RESOURCE', type, id }, 'SUCCESS');
-        return { taskId: op.taskId, status: 'PERSISTED' as const, created: false, resource: resourceOut(current) };
-      }
+    const done = await this.writes.write<ResourceDoc>({ source, targetType: 'RESOURCE', type, id }, action, by, async (current) => {
       const { meta, previous, pipeline, ...shaped } = await this.prepare(profile, source, type, id, action, current, build);
-      if (pipeline) {
-        const body = { ...shaped, ...(meta ? { meta } : {}) };
-        const accepted = await this.pipelines.accept({ source, action, targetType: 'RESOURCE', type, id, body, ...(previous ? { previous } : {}), pipeline, receivedAt, userInfo: writerOf(by), ...(op ? { task: op } : {}) });
-        return { taskId: accepted.taskId, status: 'ACCEPTED' as const };
-      }
-      const taskId = op?.taskId ?? newTaskId('SINGLE');
-      const { doc, created } = await writeRecord(this.store, current, { targetType: 'RESOURCE', source, type, id, ...shaped, ...(meta ? { meta } : {}), writeId: op?.opKey ?? taskId, at: this.now().toISOString(), history: { action, taskId, userInfo: writerOf(by) } }, {
-        // The receipt is written with the history item, once the record is.
-        alongside: () => (op ? this.tasks.completeReceipt(op, { source, action, targetType: 'RESOURCE', type, id }, 'SUCCESS') : this.tasks.recordPersisted(taskId, { source, action, targetType: 'RESOURCE', type, id, receivedAt })),
-      });
-      return { taskId, status: 'PERSISTED' as const, created, resource: resourceOut(doc) };
-    });
+      return {
+        write: { targetType: 'RESOURCE', data: shaped.data, contained: shaped.contained, ...(meta ? { meta } : {}) },
+        body: { ...shaped, ...(meta ? { meta } : {}) },
+        ...(previous ? { previous } : {}), ...(pipeline ? { pipeline } : {}),
+      };
+    }, freshId);
+    return done.status === 'PERSISTED' ? { taskId: done.taskId, status: 'PERSISTED', created: done.created, resource: resourceOut(done.doc) } : done;
   }
 
   /** CREATE: `POST /resources/{type}`; 409 when the id exists. */
@@ -227,19 +205,9 @@ export class ResourceService {
   }
 
   /** DELETE: supersedes any active execution, removes the resource and every relationship that points at it. */
-  async remove(source: string, type: string, id: string, by: WriteBy): Promise<{ taskId: string; status: 'PERSISTED' }> {
-    const receivedAt = this.now().toISOString();
-    const op = operationOf(by);
+  async remove(source: string, type: string, id: string, by: WriteBy): Promise<{ taskId: string; status: 'PERSISTED' } | Settled> {
     await this.catalog.rootProfile(source, type);
-    const _id = documentId(source, type, id);
-    await this.pipelines.supersedeActive(recordKey(source, 'RESOURCE', type, id));
-    const taskId = op?.taskId ?? newTaskId('SINGLE');
-    await this.locks.run(_id, async () => {
-      const history = { entry: { action: 'DELETE' as const, taskId, userInfo: writerOf(by) }, writeId: op?.opKey ?? taskId, at: this.now().toISOString() };
-      if (!(await deleteRecord(this.store, { targetType: 'RESOURCE', source, type, id }, history))) throw notFound(`resource ${type}/${id} does not exist`);
-    });
-    await this.tasks.recordDone(op, { source, action: 'DELETE', targetType: 'RESOURCE', type, id }, receivedAt, taskId);
-    return { taskId, status: 'PERSISTED' };
+    return this.writes.remove({ source, targetType: 'RESOURCE', type, id }, by);
   }
 
   /** Reads one resource by id or by identifier (`{system}:{value}:{use}`); 404 when absent. */

@@ -18,6 +18,13 @@ export interface OperationOf {
   receivedAt: string;
   /** Who sent the bulk or bundle (its task's author), for the history items. */
   userInfo: Actor;
+  /**
+   * The operation's order stamp (its request's, taken when the request was accepted, and its position: see
+   * record-order.ts); absent on operations of requests accepted before stamps existed.
+   */
+  stamp?: string;
+  /** Run again by a retried chunk: a first run may have been applied already. */
+  retried?: boolean;
 }
 
 /** Who a single write is for: the request's actor, or the bulk operation it applies (whose task names its author). */
@@ -43,7 +50,7 @@ export interface ReceiptTarget {
 }
 
 /** A final receipt of an operation of a bulk or bundle. */
-function receiptOf(op: OperationOf, t: ReceiptTarget, status: 'SUCCESS' | 'FAILURE', completedAt: string, error?: ReceiptDoc['error']): ReceiptDoc {
+function receiptOf(op: OperationOf, t: ReceiptTarget, status: 'SUCCESS' | 'FAILURE' | 'CANCELLED', completedAt: string, error?: ReceiptDoc['error']): ReceiptDoc {
   return {
     _id: `${op.taskId}:${op.seq}`, taskId: op.taskId, seq: op.seq, source: t.source, action: t.action, targetType: t.targetType,
     type: t.type, id: t.id, status, receivedAt: op.receivedAt, completedAt, ...(error ? { error } : {}),
@@ -106,7 +113,7 @@ export class TaskService {
    * Writes the final receipt of one operation of a bulk or bundle, once, final (docs/ferretdb.md: no PENDING
    * receipt updated later). A retried operation finds its receipt there already and the duplicate is ignored.
    */
-  async completeReceipt(op: OperationOf, target: ReceiptTarget, status: 'SUCCESS' | 'FAILURE', error?: ReceiptDoc['error']): Promise<void> {
+  async completeReceipt(op: OperationOf, target: ReceiptTarget, status: 'SUCCESS' | 'FAILURE' | 'CANCELLED', error?: ReceiptDoc['error']): Promise<void> {
     try {
       await this.store.receipts.insertOne(receiptOf(op, target, status, this.now().toISOString(), error));
     } catch (err) {

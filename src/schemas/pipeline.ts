@@ -62,6 +62,8 @@ export const HumanReviewSchema = z
     instructions: z.string().optional(),
     timeout: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration such as 30s, 15m, 2h or 7d').optional(),
     onTimeout: z.enum(['APPROVE', 'REJECT']).optional(),
+    distinctReviewer: z.boolean({ error: 'must be true or false' }).optional()
+      .describe('When true, a key that decided an earlier step of the same execution cannot decide this one (409): two people must look.'),
   })
   .refine((c) => (c.timeout === undefined) === (c.onTimeout === undefined), { message: 'timeout and onTimeout go together', path: ['onTimeout'] });
 

@@ -2,6 +2,7 @@ import type { Actor } from '../records/actor';
 import type { TargetType } from '../domain';
 import { newId, newTaskId } from '../ids';
 import type { Store } from '../store/db';
+import type { RecordOrder } from '../records/record-order';
 import type { BulkChunkDoc } from '../store/documents';
 import { packJson } from '../store/packed';
 import type { WorkflowStarts } from '../records/workflow-starts';
@@ -20,6 +21,7 @@ export class BulkService {
   constructor(
     private readonly store: Store,
     private readonly starts: WorkflowStarts,
+    private readonly order: RecordOrder,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -56,8 +58,11 @@ export class BulkService {
       staticSummary: `Bulk ${taskId} of source ${source}: ${operations.length} ${targetType.toLowerCase()} operations`,
     });
     for (let i = 0; i < docs.length; i += 20) await this.store.bulkChunks.insertMany(docs.slice(i, i + 20));
+    // The bulk's place in each of its records' order (src/records/record-order.ts): a request for one of them answered
+    // after this one overtakes the operation, which then ends CANCELLED instead of writing over it.
     await this.store.tasks.insertOne({
       _id: taskId, source, kind: 'BULK', targetType, operationCount: operations.length, chunkStarts: chunks.map((c) => c.start), userInfo: by, createdAt: at,
+      stamp: this.order.stamp(),
     });
     await this.starts.start(start);
     return { taskId, bulkId: taskId, status: 'ACCEPTED' };

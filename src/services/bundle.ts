@@ -9,6 +9,7 @@ import type { BundleOp, ReceiptDoc, ResourceDoc } from '../store/documents';
 import { replaceRootIds, type RootIdTokens } from '../validation/root-id';
 import { bundleWorkflowId, WORKFLOW_TYPES, type BundleResult } from '../../workflows/messages';
 import type { WorkflowStarts } from '../records/workflow-starts';
+import type { RecordOrder } from '../records/record-order';
 import type { CatalogService } from '../catalog/catalog';
 import { type PipelineService } from '../records/pipelines';
 import { recordKey } from '../records/keys';
@@ -85,6 +86,7 @@ export class BundleService {
     private readonly pipelines: PipelineService,
     private readonly temporal: { client: Client; taskQueue: string },
     private readonly starts: WorkflowStarts,
+    private readonly order: RecordOrder,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -109,7 +111,8 @@ export class BundleService {
       _id: bundleWorkflowId(taskId), kind: 'BUNDLE', taskId, workflowType: WORKFLOW_TYPES.bundle, args: [{ taskId }], staged: ops.length,
       staticSummary: `Bundle ${taskId} of source ${source}: ${body.resourceOperations.length} resource and ${body.relationshipOperations.length} relationship operations`,
     });
-    await this.store.bundles.insertOne({ _id: taskId, source, receivedAt, ops, state: 'OPEN', started: [], userInfo, createdAt: this.now().toISOString() });
+    // The bundle's place in its records' order (src/records/record-order.ts): it claims them with this stamp when it commits.
+    await this.store.bundles.insertOne({ _id: taskId, source, receivedAt, ops, state: 'OPEN', started: [], userInfo, createdAt: this.now().toISOString(), stamp: this.order.stamp() });
     // Receipts of operations with a pipeline are written when their execution is (PipelineService.accept).
     const receipts: ReceiptDoc[] = ops.filter((o) => !o.pipelineDefinitionId).map((o) => ({
       _id: `${taskId}:${o.seq}`, taskId, seq: o.seq, source, action: o.action, targetType: o.targetType, type: o.type, id: o.id, status: 'PENDING', receivedAt,

@@ -30,8 +30,8 @@ export function createServices(
     ...path,
     keys: new ApiKeyService(store, now),
     purge: new PurgeService(store, catalog, locks, temporal, now),
-    bulk: new BulkService(store, path.starts, now),
-    bundle: new BundleService(store, catalog, resources, relationships, pipelines, temporal, path.starts, now),
+    bulk: new BulkService(store, path.starts, path.order, now),
+    bundle: new BundleService(store, catalog, resources, relationships, pipelines, temporal, path.starts, path.order, now),
     history: new HistoryService(store, catalog),
     review: new ReviewService(store, catalog, pipelines.assignments, { namespace: temporal.client.options.namespace, ...reviewOptions }, now),
   };

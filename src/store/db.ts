@@ -5,7 +5,7 @@ import type {
   HistoryBatchDoc,
   HistoryDoc,
   VocabularyDoc,
-  ApiKeyDoc, BulkChunkDoc, BundleDoc, ChunkProgressDoc, ExecutionDoc, LockDoc, PipelineDoc, ProfileDoc, PurgeDoc, ReceiptDoc,
+  ApiKeyDoc, BulkChunkDoc, BundleDoc, ChunkProgressDoc, ExecutionDoc, HeadDoc, LockDoc, StepDecisionDoc, PipelineDoc, ProfileDoc, PurgeDoc, ReceiptDoc,
   RelationshipDefinitionDoc, RelationshipDoc, ResourceDoc, ReviewEntryDoc, SourceDoc, TaskDoc, WorkflowStartDoc,
 } from './documents';
 import { InsertBatcher } from './insert-batcher';
@@ -32,8 +32,12 @@ export interface Store {
   bulkChunks: Collection<BulkChunkDoc>;
   /** What each run of a bulk chunk did (its receipts, packed). */
   bulkProgress: Collection<ChunkProgressDoc>;
-  /** Locks of synchronous record writers (src/store/record-lock.ts). */
+  /** Locks of one-at-a-time jobs such as a purge's start (src/store/record-lock.ts). */
   recordLocks: Collection<LockDoc>;
+  /** Each record's head: the newest request that claimed it (src/records/record-order.ts). */
+  recordHeads: Collection<HeadDoc>;
+  /** The decision of each review step, one document per step (src/records/pipelines.ts, decide). */
+  stepDecisions: Collection<StepDecisionDoc>;
   /** Every applied operation of every record (version history), written by the record's writer. */
   history: Collection<HistoryDoc>;
   historyBatches: Collection<HistoryBatchDoc>;
@@ -92,6 +96,8 @@ export async function connectStore(uri: string, dbName: string): Promise<Store> 
     bulkChunks: db.collection('bulk_chunks'),
     bulkProgress: db.collection('bulk_progress'),
     recordLocks: db.collection('record_locks'),
+    recordHeads: db.collection('record_heads'),
+    stepDecisions: db.collection('step_decisions'),
     history: db.collection('history'),
     historyBatches,
     vocabularies: db.collection('vocabularies'),

@@ -164,6 +164,8 @@ export interface TaskDoc {
   chunkStarts?: number[];
   /** Bulk tasks: each processed chunk's final counts and how many operations it handed to pipelines. */
   chunks?: Record<string, ChunkCounts>;
+  /** Bulk tasks: the order stamp taken when the bulk was accepted (src/records/record-order.ts). */
+  stamp?: string;
   /**
    * A synchronous single operation's receipt, final when written: kept in its task, so persisting a record
    * costs one write less. Every other receipt is a document of its own (`receipts`).
@@ -236,6 +238,11 @@ export interface ExecutionDoc {
   opKey?: string;
   /** The bundle this execution belongs to: it persists only with the whole bundle. */
   bundleId?: string;
+  /**
+   * The order stamp its request claimed the record with (src/records/record-order.ts): the commit writes only while
+   * the execution (`opKey`, else `_id`) still holds the record's head. Absent on executions made before claims.
+   */
+  stamp?: string;
   ignoredSignals: { receivedAt: string; reason: string }[];
   /**
    * What the receipt was last set to, written with the status: a retry after a crash between the
@@ -384,11 +391,37 @@ export interface BundleDoc {
   reason?: string;
   /** Who sent the bundle (history `userInfo`). */
   userInfo?: { id: string; email?: string };
+  /** The order stamp taken when the bundle was accepted (src/records/record-order.ts). */
+  stamp?: string;
   createdAt: string;
   settledAt?: string;
 }
 
-/** A record lock (src/store/record-lock.ts): one document per locked record, with a lease. */
+/**
+ * The decision of one review step (`{executionId}:{stepIndex}`): inserted once, by the first decision the API takes
+ * for the step, so a second decision of the same step is refused (src/records/pipelines.ts, decide).
+ */
+export interface StepDecisionDoc {
+  _id: string;
+  source: string;
+  executionId: string;
+  stepIndex: number;
+  decision: Decision;
+}
+
+/**
+ * The head of a record (src/records/record-order.ts): the newest order stamp that claimed it and who holds it. Keyed
+ * like the record's lock (`lockKey`); it outlives the record, so a delete keeps its place in the record's order.
+ */
+export interface HeadDoc {
+  _id: string;
+  stamp: string;
+  holder: string;
+  /** The holder is a pipeline execution that has not written yet (a synchronous write answered later claims again). */
+  pending?: true;
+}
+
+/** A lock (src/store/record-lock.ts): one document per locked job, with a lease. */
 export interface LockDoc {
   _id: string;
   token: string;

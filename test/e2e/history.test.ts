@@ -106,6 +106,7 @@ describe('single operations', () => {
     const current = await api.store.resources.findOne({ _id: 'demo/provider/h-prov-2' });
     const w = { targetType: 'RESOURCE' as const, source: 'demo', type: 'provider', id: 'h-prov-2', data: { name: 'Dr. B2' }, contained: {}, writeId: 'retry-op-1', at: new Date().toISOString(), history: { action: 'UPSERT' as const, taskId: 's_retry', userInfo: { id: 'k1' } } };
     const first = await writeRecord(api.store, current as ResourceDoc, w);
+    if (!('doc' in first)) throw new Error('the first write met a conflict');
     await writeRecord(api.store, first.doc, w);
     const list = await items('resources', 'provider', 'h-prov-2');
     expect(list.filter((i) => i.taskId === 's_retry')).toHaveLength(1);

@@ -69,13 +69,13 @@ test('a hand-off Temporal refuses at first is tried again until it takes it: 202
   expect((await api.request('GET', `${S}/resources/away/retried`)).body.data).toEqual({ name: 'retried' });
 });
 
-test('a hand-off Temporal never takes: not accepted at the deadline, nothing written, and the sweep ends it with the reason', async () => {
+test('a hand-off Temporal never confirms: the answer says the outcome is unknown and names the task, nothing is written, and the sweep ends it with the reason', async () => {
   const services = servicesWith(awayClient(api.client, () => true), { handOffTimeoutMs: 1500 });
   const started = Date.now();
   const failure = await services.resources.upsert('demo', 'away', 'never', { data: { name: 'never' } }, SYSTEM_ACTOR).catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(SluiceError);
   expect((failure as SluiceError).type).toBe('INTERNAL');
-  expect((failure as SluiceError).message).toMatch(/did not take the operation .*not accepted, send it again/);
+  expect((failure as SluiceError).message).toMatch(/did not confirm that it took the operation \(task s_\w+\).*the outcome is unknown: read GET \/sources\/demo\/v1\/tasks\/s_\w+/);
   expect(Date.now() - started).toBeLessThan(10_000);
   const taskId = /task (s_\w+)/.exec((failure as SluiceError).message)?.[1];
   expect((await api.request('GET', `${S}/tasks/${taskId}`)).body.status).toBe('PENDING');

@@ -44,6 +44,8 @@ export interface TestApi {
   /** The payload codec of the API, the worker and `client` (SPEC §6). */
   codec: EncryptionCodec;
   taskQueue: string;
+  /** The database the API runs on. */
+  dbName: string;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,11 @@ export interface StartOptions {
   codecKeys?: CodecKeys;
   /** Enables the Temporal UI's codec routes (`/codec/ui/{token}/...`) with this token. */
   codecUiToken?: string;
+  /**
+   * A second API (and worker) on the database and task queue of a running one, as a second process would be: its own
+   * store connection, Temporal clients, services and HTTP server. Closing it leaves the database to its owner.
+   */
+  join?: TestApi;
 }
 
 let runtimeInstalled = false;
@@ -74,9 +81,10 @@ export async function startApi(opts: StartOptions = {}): Promise<TestApi> {
   const address = process.env.TEMPORAL_ADDRESS;
   if (!uri || !address) throw new Error('MONGODB_URI / TEMPORAL_ADDRESS are not set: run the tests through jest (global setup starts the servers)');
   const suffix = randomBytes(6).toString('hex');
-  const store = await connectStore(uri, `t_${suffix}`);
+  const dbName = opts.join?.dbName ?? `t_${suffix}`;
+  const store = await connectStore(uri, dbName);
   await ensureIndexes(store);
-  const taskQueue = `sluice-test-${suffix}`;
+  const taskQueue = opts.join?.taskQueue ?? `sluice-test-${suffix}`;
   const connection = await Connection.connect({ address });
   const { codec, dataConverter } = testCodec(opts.codecKeys);
   const client = new Client({ connection, dataConverter });
@@ -99,9 +107,11 @@ export async function startApi(opts: StartOptions = {}): Promise<TestApi> {
     const run = w.run().finally(() => nativeConnection.close());
     worker = { run, shutdown: () => w.shutdown() };
   }
-  const adminKey = `sk_test_${randomBytes(16).toString('hex')}`;
-  await services.keys.ensureAdmin(adminKey);
-  await applyCatalog(services.catalog, await readCatalogFile(resolve(__dirname, '../../catalog/demo.yaml')));
+  const adminKey = opts.join?.adminKey ?? `sk_test_${randomBytes(16).toString('hex')}`;
+  if (!opts.join) {
+    await services.keys.ensureAdmin(adminKey);
+    await applyCatalog(services.catalog, await readCatalogFile(resolve(__dirname, '../../catalog/demo.yaml')));
+  }
   const app = createApp({
     // Errors only (a full run logs none): a 5xx in CI shows its cause (TEST_LOG_LEVEL overrides).
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' }),
@@ -151,6 +161,7 @@ export async function startApi(opts: StartOptions = {}): Promise<TestApi> {
     client,
     codec,
     taskQueue,
+    dbName,
     close: async () => {
       await new Promise<void>((done) => server.close(() => done()));
       if (worker) {
@@ -158,7 +169,7 @@ export async function startApi(opts: StartOptions = {}): Promise<TestApi> {
         await worker.run;
       }
       await connection.close();
-      await store.db.dropDatabase().catch(() => undefined);
+      if (!opts.join) await store.db.dropDatabase().catch(() => undefined);
       await store.close();
     },
   };

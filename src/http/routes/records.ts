@@ -22,6 +22,8 @@ const ACCEPTED = { 202: json('ACCEPTED: the operation triggered a pipeline execu
 /** 202 ACCEPTED when a pipeline execution started; else 201 when the write created the record, 200 otherwise. */
 function answer(out: WriteOutcome | RelationshipOutcome): Reply {
   if (out.status === 'ACCEPTED') return { status: 202, body: { taskId: out.taskId, status: out.status } };
+  // Only an operation of a bulk settles without a write of its own; a request's own write is persisted or accepted.
+  if (out.status === 'SETTLED') throw new Error(`task ${out.taskId}: a single request settled like a bulk operation`);
   const { created, ...body } = out;
   return { status: created ? 201 : 200, body };
 }
