@@ -44,9 +44,12 @@ function invalidOperation(error: z.ZodError): Outcome {
 /**
  * The outcome of an operation that threw. A SluiceError is the operation's FAILURE. So is an error of the code
  * itself on this operation's data (TypeError, RangeError): a retry would throw it again and wedge the whole bulk,
- * so it fails alone. Anything else (the database, the network) is thrown, and the chunk's activity retries.
+ * so it fails alone. Anything else (the database, the network, a transient SluiceError) is thrown, and the chunk's
+ * activity retries.
  */
 function failure(err: unknown): Outcome {
+  // Temporal away, a record too busy: the chunk's activity is tried again, and the operation with it.
+  if (err instanceof SluiceError && err.transient) throw err;
   if (err instanceof SluiceError) return { status: 'FAILURE', error: { type: err.type, message: err.message, ...(err.details.length ? { details: err.details.slice(0, 100) } : {}) } };
   if (err instanceof TypeError || err instanceof RangeError) return { status: 'FAILURE', error: { type: 'INTERNAL', message: 'the operation could not be processed (internal error)' } };
   throw err;

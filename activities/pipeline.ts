@@ -9,12 +9,13 @@ import { runValidator, validatorOutcome } from '../src/pipeline/validator';
 import { vectorize } from '../src/pipeline/vectorizer';
 import { stepPaths, type Step } from '../src/schemas/pipeline';
 import type { Decision, ExecutionStatus, ReceiptStatus } from '../src/domain';
-import { receiptSet, type ExecutionDoc, type ExecutionStep, type OperationBody, type ReceiptPatch, type RelationshipDoc, type ResourceDoc } from '../src/store/documents';
+import { receiptOfExecution, receiptSet, type ExecutionDoc, type ExecutionStep, type OperationBody, type ReceiptPatch, type RelationshipDoc, type ResourceDoc } from '../src/store/documents';
 import { readRecord, writeRecord, type StoredRecord, type WriteResult } from '../src/records/record-writes';
 import { SYSTEM_ACTOR } from '../src/records/actor';
 import { syncReviewEntry } from '../src/records/review-queue';
 import { executionSummary, type ExecutionSummary } from '../workflows/messages';
 import { SluiceError } from '../src/errors';
+import { isDuplicateKey } from '../src/store/db';
 import type { ActivityDeps } from './deps';
 import { documentId, lockKey } from '../src/records/keys';
 
@@ -78,9 +79,23 @@ export function createPipelineActivities(deps: ActivityDeps) {
     if (TERMINAL.includes(doc.status)) return;
     const at = now().toISOString();
     const receiptPatch: ReceiptPatch = { status: RECEIPT_FOR[status], executionStatus: status, ...(TERMINAL.includes(status) ? { completedAt: at } : {}), ...(error ? { error } : {}) };
-    await store.executions.updateOne({ _id: doc._id }, { $set: { ...set, status, receiptPatch, updatedAt: at } });
-    await store.receipts.updateOne({ _id: doc.receiptId }, { $set: receiptSet(receiptPatch) });
+    // Conditional on the execution being as it was read: an attempt of an activity that timed out and still runs
+    // beside its retry (or a late step after the commit) finds it changed, and writes nothing.
+    const res = await store.executions.updateOne({ _id: doc._id, status: doc.status, updatedAt: doc.updatedAt }, { $set: { ...set, status, receiptPatch, updatedAt: at } });
+    if (res.matchedCount === 0) return;
+    await setReceipt(doc, receiptPatch);
     if (status === 'IN_REVIEW' || doc.status === 'IN_REVIEW') await syncReview({ ...doc, steps: stepsAfter(doc.steps, set), status, updatedAt: at });
+  }
+
+  /** Brings the execution's receipt in line with its patch; a receipt that is missing is written whole. */
+  async function setReceipt(doc: ExecutionDoc, patch: ReceiptPatch): Promise<void> {
+    if ((await store.receipts.updateOne({ _id: doc.receiptId }, { $set: receiptSet(patch) })).matchedCount === 1) return;
+    try {
+      await store.receipts.insertOne(receiptOfExecution(doc, patch));
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      await store.receipts.updateOne({ _id: doc.receiptId }, { $set: receiptSet(patch) });
+    }
   }
 
   /** The review queue's entry of an execution as just written: present while IN_REVIEW (src/records/review-queue.ts). */
@@ -93,7 +108,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
    * receipt's): the receipt gets the patch last written with the execution's status. Idempotent.
    */
   async function resync(doc: ExecutionDoc): Promise<ExecutionStatus> {
-    if (doc.receiptPatch) await store.receipts.updateOne({ _id: doc.receiptId }, { $set: receiptSet(doc.receiptPatch) });
+    if (doc.receiptPatch) await setReceipt(doc, doc.receiptPatch);
     await syncReview(doc);
     return doc.status;
   }

@@ -46,14 +46,20 @@ export interface ErrorDetail {
 export class SluiceError extends Error {
   override name = 'SluiceError';
   readonly retryable: boolean;
+  /**
+   * The failure says nothing about the operation, only about the moment (Temporal away, a record too busy): an
+   * operation of a bulk is tried again with its chunk instead of ending FAILURE.
+   */
+  readonly transient: boolean;
   constructor(
     readonly type: ErrorType,
     message: string,
     readonly details: ErrorDetail[] = [],
-    options: { retryable?: boolean } = {},
+    options: { retryable?: boolean; transient?: boolean } = {},
   ) {
     super(message);
     this.retryable = options.retryable ?? RETRYABLE_ERROR_TYPES.has(type);
+    this.transient = options.transient ?? false;
   }
 }
 

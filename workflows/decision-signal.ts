@@ -13,8 +13,9 @@ export interface DecisionSignal {
   author?: { id: string; email?: string };
   actedAt?: string;
   /**
-   * The review step the decision is for (the API always sends it): the workflow applies it to that step only. A
-   * decision without one is for the step waiting when the signal arrives (or the next one, if none waits).
+   * The review step the decision is for (the API always sends it): the workflow applies it to that step only, and
+   * drops it (recorded on the execution) once another step waits. Without one, it decides the step that waits when
+   * the workflow takes it.
    */
   stepIndex?: number;
 }

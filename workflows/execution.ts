@@ -19,9 +19,6 @@ const acts = activitiesWith({
 /** Patch id (workflow versioning): a failure that arrives once the execution is cancelled ends it CANCELLED. */
 const CANCELLED_DESPITE_TIMEOUT = 'cancelled-despite-activity-timeout';
 
-/** Patch id: a decision decides the review step it names (or that waited when it came), never a later one. */
-const DECISIONS_BIND_TO_STEP = 'decisions-bind-to-step';
-
 function setStatus(status: ExecutionStatus): void {
   upsertSearchAttributes([{ key: SA_KEYS.status, value: status }]);
 }
@@ -38,12 +35,10 @@ function setStatus(status: ExecutionStatus): void {
  */
 export async function pipelineExecutionWorkflow(ref: ExecutionRef): Promise<ExecutionStatus> {
   const { executionId } = ref;
-  // Decisions with the step they decide (undefined: the next step that waits, for histories from before the binding).
+  // Decisions with the review step they decide: the API names it in every decision; a decision typed in the Temporal
+  // CLI or UI without one decides the step that waits when the workflow takes it (as every decision did before).
   const decisions: { decision: Decision; step: number | undefined }[] = [];
   const ignored: string[] = [];
-  const bindsToStep = patched(DECISIONS_BIND_TO_STEP);
-  // The review step waiting for a decision, while one waits.
-  let reviewing: number | undefined;
   setHandler(decisionSignal, (raw: unknown) => {
     const parsed = parseDecisionSignal(raw);
     if (!parsed.ok) {
@@ -59,7 +54,7 @@ export async function pipelineExecutionWorkflow(ref: ExecutionRef): Promise<Exec
         author: d.author ?? { id: 'temporal-signal' },
         actedAt: d.actedAt ?? new Date().toISOString(),
       },
-      step: bindsToStep ? (d.stepIndex ?? reviewing) : undefined,
+      step: d.stepIndex,
     });
   });
   const drainIgnored = async (): Promise<void> => {
@@ -114,7 +109,6 @@ export async function pipelineExecutionWorkflow(ref: ExecutionRef): Promise<Exec
       // Decisions are not cleared here: the API may see IN_REVIEW (written by the activity) and signal before
       // this workflow has even processed the activity's result.
       let decision: Decision | undefined;
-      reviewing = index;
       for (;;) {
         const ready = (): boolean => decisions.length > 0 || ignored.length > 0;
         const arrived = step.reviewTimeoutMs === undefined ? (await condition(ready), true) : await condition(ready, step.reviewTimeoutMs);
@@ -123,7 +117,6 @@ export async function pipelineExecutionWorkflow(ref: ExecutionRef): Promise<Exec
         if (!arrived) break;
         if (decision) break;
       }
-      reviewing = undefined;
       if (!decision) {
         // Review timeout: the step's onTimeout decides, recorded as a decision by the system.
         decision = { id: uuid4(), action: step.onTimeout ?? 'REJECT', description: 'review timed out', author: { id: 'system' }, actedAt: new Date().toISOString() };

@@ -10,7 +10,7 @@ import type { DecisionBody } from '../schemas/decision';
 import type { Step } from '../schemas/pipeline';
 import { findOfSource, isDuplicateKey, type Store } from '../store/db';
 import type { Action, Decision, ExecutionStatus, TargetType } from '../domain';
-import type { ExecutionDoc, OperationBody } from '../store/documents';
+import { receiptOfExecution, receiptSet, type ExecutionDoc, type OperationBody, type ReceiptPatch } from '../store/documents';
 import { enqueueSignal, decisionSignal, executionSummary, executionWorkflowId, recordWorkflowId, SA_KEYS, supersedeUpdate, type ExecutionRef, WORKFLOW_TYPES, type RecordWorkflow } from '../../workflows/messages';
 import type { Principal } from '../services/api-keys';
 import type { CatalogService, PipelineDefinition } from '../catalog/catalog';
@@ -93,7 +93,7 @@ export class PipelineService {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError || (err as { name?: string }).name === 'WorkflowNotFoundError') return;
       if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || temporalUnavailable(err)) {
-        throw new SluiceError('FAILED_PRECONDITION', `the record's running pipeline execution did not confirm within ${timeoutMs / 1000} s that it stopped (its workflow did not answer, or Temporal is unreachable); nothing was written, try again`);
+        throw new SluiceError('FAILED_PRECONDITION', `the record's running pipeline execution did not confirm within ${timeoutMs / 1000} s that it stopped (its workflow did not answer, or Temporal is unreachable); nothing was written, try again`, [], { transient: true });
       }
       throw err;
     }
@@ -168,7 +168,17 @@ export class PipelineService {
     const at = this.now().toISOString();
     const taskId = input.task?.taskId ?? newTaskId('SINGLE');
     const receiptId = `${taskId}:${input.task?.seq ?? 0}`;
-    const existing = input.task ? await this.store.executions.findOne({ opKey: input.task.opKey }, { projection: { _id: 1 } }) : null;
+    const existing = input.task ? await this.store.executions.findOne({ opKey: input.task.opKey }) : null;
+    if (existing && existing.status !== 'IN_PROGRESS' && existing.status !== 'IN_REVIEW') {
+      // A retried chunk finds the execution of this operation ended already (its workflow ran while the chunk was
+      // retried): its receipt is brought in line, and nothing is handed over again.
+      const patch: ReceiptPatch = existing.receiptPatch ?? { status: existing.status === 'SUCCESSFUL' || existing.status === 'DROPPED' ? 'SUCCESS' : existing.status === 'CANCELLED' ? 'CANCELLED' : 'FAILURE', executionStatus: existing.status };
+      await this.store.receipts.insertOne(receiptOfExecution(existing, patch)).catch(async (err: unknown) => {
+        if (!isDuplicateKey(err)) throw err;
+        await this.store.receipts.updateOne({ _id: existing.receiptId }, { $set: receiptSet(patch) });
+      });
+      return { taskId, status: 'ACCEPTED', executionId: existing._id };
+    }
     const executionId = existing?._id ?? input.executionId ?? newId();
     const pipelineExecution = { id: executionId, pipelineDefinitionId: input.pipeline.id, status: 'IN_PROGRESS' };
     const writeExecution = async (): Promise<void> => {

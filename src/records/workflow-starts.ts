@@ -1,11 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Store } from '../store/db';
 import type { WorkflowStartDoc } from '../store/documents';
 import { DEFAULT_HANDOFF_TIMEOUT_MS, untilTemporalTakes, type TemporalHandOff } from './temporal-calls';
 
 /**
- * The start of a bulk's or a bundle's workflow, made safe against Temporal being down and against the API dying: the
+ * The start of a bulk's, a bundle's or a purge's workflow, made safe against Temporal being down and against the API dying: the
  * API records the start (`workflow_starts`) before it stages the task, asks Temporal until it takes it (or the
  * hand-off deadline passes), then deletes the record. A start left behind is finished by the worker's sweep after a
  * grace period: started when its task was staged, its staged documents removed when the API died before the task.
@@ -35,6 +35,7 @@ export class WorkflowStarts {
             taskQueue: this.temporal.taskQueue,
             args: doc.args,
             staticSummary: doc.staticSummary,
+            ...(doc.keywords ? { typedSearchAttributes: Object.entries(doc.keywords).map(([name, value]) => ({ key: defineSearchAttributeKey(name, SearchAttributeType.KEYWORD), value })) } : {}),
             // Never a second run of a bulk or bundle that ended: a retried or swept start of it is the same start.
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           });
@@ -63,7 +64,10 @@ export class WorkflowStarts {
     if (await this.store.tasks.findOne({ _id: doc.taskId }, { projection: { _id: 1 } })) return (await this.start(doc)) ? 'started' : 'unavailable';
     const ids = Array.from({ length: doc.staged }, (_, i) => `${doc.taskId}:${i}`);
     if (doc.kind === 'BULK') await this.store.bulkChunks.deleteMany({ _id: { $in: ids } });
-    else {
+    else if (doc.kind === 'PURGE') {
+      await this.store.receipts.deleteMany({ _id: { $in: ids } });
+      await this.store.purges.deleteOne({ _id: doc.taskId });
+    } else {
       await this.store.receipts.deleteMany({ _id: { $in: ids } });
       await this.store.bundles.deleteOne({ _id: doc.taskId });
     }

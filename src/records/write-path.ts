@@ -120,7 +120,7 @@ export class RecordWritePath {
       if (!op && !freshId && (await this.overtakenByPending(key, holder, writeId, t.targetType, _id))) continue;
       return { status: 'PERSISTED', taskId, doc: written.doc as D, created: written.created };
     }
-    throw new SluiceError('FAILED_PRECONDITION', `${t.targetType.toLowerCase()} ${t.type}/${t.id} is busy with other writes; nothing was written, try again`);
+    throw new SluiceError('FAILED_PRECONDITION', `${t.targetType.toLowerCase()} ${t.type}/${t.id} is busy with other writes; nothing was written, try again`, [], { transient: true });
   }
 
   /** DELETE of a record (a resource with the relationships that point at it); 404 when it does not exist. */
@@ -151,7 +151,7 @@ export class RecordWritePath {
       await this.tasks.recordDone(op, { ...t, action: 'DELETE' }, receivedAt, taskId);
       return { taskId, status: 'PERSISTED' };
     }
-    throw new SluiceError('FAILED_PRECONDITION', `${t.targetType.toLowerCase()} ${t.type}/${t.id} is busy with other writes; nothing was deleted, try again`);
+    throw new SluiceError('FAILED_PRECONDITION', `${t.targetType.toLowerCase()} ${t.type}/${t.id} is busy with other writes; nothing was deleted, try again`, [], { transient: true });
   }
 
   /** Claims the record: now for a request, with its bulk's stamp for a bulk operation (`overtaken` when newer came). */

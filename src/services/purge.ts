@@ -6,8 +6,8 @@ import { findOfSource, type Store } from '../store/db';
 import type { TargetType } from '../domain';
 import type { PurgeDoc } from '../store/documents';
 import type { RecordLocks } from '../store/record-lock';
-import { SA_KEYS } from '../../workflows/messages';
-import { purgeWorkflowId, WORKFLOW_TYPES, type PurgeWorkflow, type PurgeWorkflowInput } from '../../workflows/messages';
+import { SA, purgeWorkflowId, WORKFLOW_TYPES, type PurgeWorkflowInput } from '../../workflows/messages';
+import type { WorkflowStarts } from '../records/workflow-starts';
 import type { CatalogService } from '../catalog/catalog';
 import type { Purge } from '../schemas/responses';
 
@@ -41,6 +41,7 @@ export class PurgeService {
     private readonly catalog: CatalogService,
     private readonly locks: RecordLocks,
     private readonly temporal: { client: Client; taskQueue: string },
+    private readonly starts: WorkflowStarts,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -67,7 +68,8 @@ export class PurgeService {
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError) && (err as { name?: string }).name !== 'WorkflowNotFoundError') throw err;
     }
-    if (state === 'RUNNING') throw new SluiceError('FAILED_PRECONDITION', `purge '${running._id}' of ${req.collectionType} '${req.collectionKey}' is still running`);
+    // A start recorded and not confirmed yet (Temporal away): the sweep starts it; it counts as running.
+    if (state === 'RUNNING' || (await this.starts.pending(purgeWorkflowId(running._id)))) throw new SluiceError('FAILED_PRECONDITION', `purge '${running._id}' of ${req.collectionType} '${req.collectionKey}' is still running`);
     await this.close(running._id, 'the purge workflow is not running');
   }
 
@@ -89,6 +91,12 @@ export class PurgeService {
     // Checking for a running purge and starting this one happen under one lock, so two requests cannot both start.
     await this.locks.run(`purge:${source}:${targetType}:${req.collectionKey}`, async () => {
       await this.refuseIfRunning(source, req);
+      // The start is recorded before the purge, like a bulk's (src/records/workflow-starts.ts).
+      const start = await this.starts.intend({
+        _id: purgeWorkflowId(purgeId), kind: 'PURGE', taskId: purgeId, workflowType: WORKFLOW_TYPES.purge, args: [{ purgeId, ...tuning } satisfies PurgeWorkflowInput], staged: 1,
+        staticSummary: `Purge ${req.collectionType} '${req.collectionKey}' of source ${source} (task ${purgeId})`,
+        keywords: { [SA.source]: source, [SA.recordType]: req.collectionKey, [SA.targetType]: targetType, [SA.taskId]: purgeId },
+      });
       const at = this.now().toISOString();
       created = {
         _id: purgeId, source, collectionType: req.collectionType, collectionKey: req.collectionKey, status: 'PENDING',
@@ -96,29 +104,16 @@ export class PurgeService {
         createdAt: at, updatedAt: at, userInfo: by, progress: { stage: 0, batch: 0 },
       };
       await this.store.purges.insertOne({ ...created });
-      await this.store.tasks.insertOne({ _id: purgeId, source, kind: 'PURGE', operationCount: 1, createdAt: at });
       await this.store.receipts.insertOne({
         _id: `${purgeId}:0`, taskId: purgeId, seq: 0, source, action: 'DELETE', targetType, type: req.collectionKey, id: req.collectionKey,
         status: 'PENDING', receivedAt: at,
       });
-      try {
-        await this.temporal.client.workflow.start<PurgeWorkflow>(WORKFLOW_TYPES.purge, {
-          workflowId: purgeWorkflowId(purgeId),
-          taskQueue: this.temporal.taskQueue,
-          args: [{ purgeId, ...tuning }],
-          typedSearchAttributes: [
-            { key: SA_KEYS.source, value: source },
-            { key: SA_KEYS.recordType, value: req.collectionKey },
-            { key: SA_KEYS.targetType, value: targetType },
-            { key: SA_KEYS.taskId, value: purgeId },
-          ],
-          staticSummary: `Purge ${req.collectionType} '${req.collectionKey}' of source ${source} (task ${purgeId})`,
-        });
-      } catch (err) {
-        const message = `the workflow service did not take the purge: ${(err as Error).message}`;
-        await this.close(purgeId, message);
-        throw new SluiceError('INTERNAL', message);
-      }
+      // The task last: once it exists the purge is accepted (a start left behind is made by the sweep).
+      await this.store.tasks.insertOne({ _id: purgeId, source, kind: 'PURGE', operationCount: 1, createdAt: at });
+      // Accepted once its documents are written: if Temporal does not take the start within the hand-off deadline (or
+      // its answer is lost), the recorded start is made by the worker's sweep later, never closed as a failure while
+      // it may be deleting.
+      await this.starts.start(start);
     });
     if (!created) throw new SluiceError('INTERNAL', 'the purge was not recorded');
     return { taskId: purgeId, status: 'ACCEPTED', purgeOperation: purgeOut(created) };

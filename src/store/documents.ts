@@ -222,6 +222,20 @@ export function receiptSet(patch: ReceiptPatch): Record<string, unknown> {
   return { ...rest, 'pipelineExecution.status': executionStatus };
 }
 
+/**
+ * The receipt of an execution as its patch leaves it, whole: for a receipt that is missing (a worker died between
+ * writing a bulk operation's execution and its receipt), so that an execution's end always reaches its receipt.
+ */
+export function receiptOfExecution(doc: ExecutionDoc, patch: ReceiptPatch): ReceiptDoc {
+  const { executionStatus, ...rest } = patch;
+  const { taskId, action, target } = doc.operation;
+  return {
+    _id: doc.receiptId, taskId, seq: Number(doc.receiptId.slice(doc.receiptId.lastIndexOf(':') + 1)), source: doc.source, action,
+    targetType: target.targetType, type: target.type, id: target.id, receivedAt: doc.createdAt, ...rest,
+    pipelineExecution: { id: doc._id, pipelineDefinitionId: doc.pipelineDefinitionId, status: executionStatus },
+  };
+}
+
 export interface ExecutionDoc {
   _id: string;
   source: string;
@@ -321,12 +335,14 @@ export interface HistoryBatchDoc {
 export interface WorkflowStartDoc {
   /** The workflow id. */
   _id: string;
-  kind: 'BULK' | 'BUNDLE';
+  kind: 'BULK' | 'BUNDLE' | 'PURGE';
   taskId: string;
   workflowType: string;
   args: unknown[];
   staticSummary: string;
-  /** How many documents the API stages under `{taskId}:{n}` (a bulk's chunks, a bundle's receipts), to remove if the task never came to be. */
+  /** Keyword search attributes to start the workflow with, by name (ids only). */
+  keywords?: Record<string, string>;
+  /** How many documents the API stages under `{taskId}:{n}` (a bulk's chunks, a bundle's receipts, a purge's receipt), to remove if the task never came to be. */
   staged: number;
   createdAt: string;
 }

@@ -122,3 +122,22 @@ test("a write whose record's workflow never answers the supersede update: 409 at
     await handle.terminate('test done');
   }
 });
+
+test('a purge whose start Temporal does not take is accepted, counts as running, and the sweep starts it', async () => {
+  for (const id of ['purge-late-1', 'purge-late-2']) expect((await api.request('PUT', `${S}/resources/away/${id}`, { body: { data: { name: id } } })).status).toBe(202);
+  await waitFor(async () => (await api.request('GET', `${S}/resources/away/purge-late-2`)).status, (s) => s === 200, 30_000, 'the records');
+  const stored = await api.store.resources.countDocuments({ source: 'demo', type: 'away' });
+  const services = servicesWith(awayClient(api.client, () => true), { handOffTimeoutMs: 1000 });
+  const accepted = await services.purge.start('demo', { collectionType: 'resources', collectionKey: 'away' }, SYSTEM_ACTOR);
+  expect(accepted.status).toBe('ACCEPTED');
+  expect(await api.store.workflowStarts.countDocuments({ taskId: accepted.taskId })).toBe(1);
+  // Not closed as a failure while its start is pending: a second purge of the collection is refused.
+  const second = await servicesWith(api.client, {}).purge.start('demo', { collectionType: 'resources', collectionKey: 'away' }, SYSTEM_ACTOR).catch((err: unknown) => err);
+  expect((second as SluiceError).type).toBe('FAILED_PRECONDITION');
+  await new Promise((r) => setTimeout(r, 50));
+  const swept = await sweep(sweepDeps(servicesWith(api.client, {})), 0);
+  expect(swept.started).toEqual([`purge:${accepted.taskId}`]);
+  const purge = await waitFor(async () => (await api.request('GET', `${S}/purge/${accepted.taskId}`)).body, (p) => p.status !== 'PENDING', 30_000, 'the purge');
+  expect(purge).toMatchObject({ status: 'SUCCESS', deletedCount: stored });
+  expect((await api.request('GET', `${S}/resources/away/purge-late-1`)).status).toBe(404);
+});
