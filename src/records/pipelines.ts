@@ -105,23 +105,29 @@ export class PipelineService {
    * handing it over leaves one; so does a bulk chunk or a bundle whose hand-off was lost and not retried. Reads the
    * executions collection whole (docs/ferretdb.md): for a sweep every few minutes, not for a request.
    */
-  async stranded(olderThanMs: number, limit = 500): Promise<ExecutionDoc[]> {
+  async stranded(olderThanMs: number, pageSize = 500): Promise<ExecutionDoc[]> {
     const before = new Date(this.now().getTime() - olderThanMs).toISOString();
-    // Not changed for the grace period either: an execution whose steps are being written is owned, and costs no call.
-    const candidates = await this.store.executions
-      .find({ status: { $in: ['IN_PROGRESS', 'IN_REVIEW'] }, createdAt: { $lt: before }, updatedAt: { $lt: before } })
-      .limit(limit)
-      .toArray();
     const out: ExecutionDoc[] = [];
-    for (const c of candidates) {
-      // One waiting in review is owned by its own workflow first; one in progress by its record's.
-      const owners = c.status === 'IN_REVIEW' ? [executionWorkflowId(c._id), recordWorkflowId(c.recordKey)] : [recordWorkflowId(c.recordKey), executionWorkflowId(c._id)];
-      if ((await this.workflowRuns(owners[0] as string)) || (await this.workflowRuns(owners[1] as string))) continue;
-      // Read again: a workflow that ended between the read above and the checks has ended its execution too.
-      const now = await this.store.executions.findOne({ _id: c._id });
-      if (now && (now.status === 'IN_PROGRESS' || now.status === 'IN_REVIEW') && now.updatedAt === c.updatedAt) out.push(now);
+    // Every candidate, a page at a time in `_id` order: executions legitimately waiting in review (any number of them)
+    // must not hide an orphan behind them.
+    for (let after = ''; ;) {
+      // Not changed for the grace period either: an execution whose steps are being written is owned, and costs no call.
+      const page = await this.store.executions
+        .find({ _id: { $gt: after }, status: { $in: ['IN_PROGRESS', 'IN_REVIEW'] }, createdAt: { $lt: before }, updatedAt: { $lt: before } })
+        .sort({ _id: 1 })
+        .limit(pageSize)
+        .toArray();
+      for (const c of page) {
+        // One waiting in review is owned by its own workflow first; one in progress by its record's.
+        const owners = c.status === 'IN_REVIEW' ? [executionWorkflowId(c._id), recordWorkflowId(c.recordKey)] : [recordWorkflowId(c.recordKey), executionWorkflowId(c._id)];
+        if ((await this.workflowRuns(owners[0] as string)) || (await this.workflowRuns(owners[1] as string))) continue;
+        // Read again: a workflow that ended between the read above and the checks has ended its execution too.
+        const now = await this.store.executions.findOne({ _id: c._id });
+        if (now && (now.status === 'IN_PROGRESS' || now.status === 'IN_REVIEW') && now.updatedAt === c.updatedAt) out.push(now);
+      }
+      if (page.length < pageSize) return out;
+      after = (page.at(-1) as ExecutionDoc)._id;
     }
-    return out;
   }
 
   /**

@@ -53,7 +53,13 @@ export class WorkflowStarts {
   /** Starts recorded more than `olderThanMs` ago and not confirmed since (the collection holds only those in flight). */
   async stranded(olderThanMs: number): Promise<WorkflowStartDoc[]> {
     const before = new Date(this.now().getTime() - olderThanMs).toISOString();
-    return (await this.store.workflowStarts.find({}).limit(500).toArray()).filter((d) => d.createdAt < before);
+    const out: WorkflowStartDoc[] = [];
+    for (let after = ''; ;) {
+      const page = await this.store.workflowStarts.find({ _id: { $gt: after } }).sort({ _id: 1 }).limit(500).toArray();
+      out.push(...page.filter((d) => d.createdAt < before));
+      if (page.length < 500) return out;
+      after = (page.at(-1) as WorkflowStartDoc)._id;
+    }
   }
 
   /**

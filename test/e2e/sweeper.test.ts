@@ -140,3 +140,25 @@ test('a bulk start that Temporal never took is started by the sweep; one whose t
   // Started once: the record was written by the bulk's one run.
   expect((await api.request('GET', `${S}/resources/clinic/swept-start`)).body.meta.versionId).toBe('1');
 });
+
+test('executions that are owned, however many, do not hide an orphan behind them: the sweep pages through every candidate', async () => {
+  const ownedKey = recordKey('demo', 'RESOURCE', 'clinic', 'sweep-owned');
+  // A record workflow on a queue no worker polls: it runs, so it owns the executions of its record.
+  const handle = await api.client.workflow.start(recordWorkflow, { workflowId: recordWorkflowId(ownedKey), taskQueue: `${api.taskQueue}-idle`, args: [{ recordKey: ownedKey }] });
+  try {
+    for (let i = 0; i < 12; i++) {
+      await api.store.executions.insertOne({
+        _id: `aaa-owned-${String(i).padStart(2, '0')}`, source: 'demo', recordKey: ownedKey, pipelineDefinitionId: 'clinic.1', status: 'IN_PROGRESS',
+        steps: [{ type: 'NORMALIZER', status: 'PENDING' }], operation: { taskId: 's_owned', action: 'UPSERT', target: { id: 'sweep-owned', targetType: 'RESOURCE', type: 'clinic' }, body: { data: { name: 'x' } } },
+        processedOperation: { data: { name: 'x' } }, receiptId: `s_owned_${i}:0`, ignoredSignals: [], createdAt: HOUR_AGO, updatedAt: HOUR_AGO,
+      });
+    }
+    const orphan = await recordedOnly('zzz-sweep-paged', HOUR_AGO);
+    const found = await api.services.pipelines.stranded(GRACE, 5);
+    expect(found.map((e) => e._id)).toContain(orphan.executionId);
+    expect(found.some((e) => e._id.startsWith('aaa-owned-'))).toBe(false);
+  } finally {
+    await handle.terminate('test done');
+    await api.store.executions.deleteMany({ recordKey: ownedKey });
+  }
+});
