@@ -50,6 +50,7 @@ test('seeded kill -9 of every kind of process: nothing accepted is lost, duplica
   expect(cycle?.figures.accepted).toBeGreaterThan(100);
   expect(cycle?.figures.applied).toBeGreaterThan(50);
   expect(cycle?.figures.decisions).toBeGreaterThan(0);
+  expect(cycle?.figures.historyItems).toBeGreaterThanOrEqual(Math.max(1, cycle?.figures.applied ?? 0));
   expect(cycle?.figures.rejectedInReview).toBeGreaterThan(0);
   expect(code).toBe(0);
 }, 15 * 60_000);

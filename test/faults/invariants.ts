@@ -1,6 +1,7 @@
 // The checks after a fault run, once everything runs again and the work has settled: every accepted task is final;
 // every SUCCESS receipt's record is readable; nothing is stored twice; each record holds the data of the last request
-// accepted for it (by answer order), not merely the last one committed; what a reviewer rejected is absent; no
+// accepted for it (by answer order; among requests in flight together, any of them: test/support/order-model.ts), not
+// merely the last one committed; what a reviewer rejected is absent; a double-clicked decision counts once; no
 // execution is left open. Reads MongoDB directly and the API, and compares the two.
 import { isDeepStrictEqual } from 'node:util';
 import type { Db } from 'mongodb';
@@ -13,16 +14,16 @@ export type State = 'applied' | 'dropped' | 'cancelled' | 'failed' | 'pending' |
 
 export type ProblemKind =
   // lost: an accepted operation that did not end, ended without its own fault, or whose stored record is missing
-  | 'not-final' | 'no-receipt' | 'fault-failure' | 'cancelled-without-newer' | 'unreadable' | 'bundle-not-written'
+  | 'not-final' | 'no-receipt' | 'fault-failure' | 'cancelled-without-newer' | 'unreadable' | 'bundle-not-written' | 'history-missing'
   // wrong winners: the stored record is not what the last accepted request asked for
-  | 'wrong-winner' | 'persisted-not-applied' | 'bundle-partial' | 'rejected-present'
+  | 'wrong-winner' | 'persisted-not-applied' | 'bundle-partial' | 'rejected-present' | 'decided-twice' | 'history-extra'
   // duplicates: written more often than requested, or a record nobody asked for
   | 'version-too-high' | 'unexpected-record'
   // other: open work left, a reviewer's verdict not followed, the API and the database disagreeing
   | 'version-too-low' | 'task-pending' | 'execution-open' | 'workflow-open' | 'wrong-outcome' | 'api-db-mismatch';
 
-const LOST: ProblemKind[] = ['not-final', 'no-receipt', 'fault-failure', 'cancelled-without-newer', 'unreadable', 'bundle-not-written'];
-const WRONG: ProblemKind[] = ['wrong-winner', 'persisted-not-applied', 'bundle-partial', 'rejected-present'];
+const LOST: ProblemKind[] = ['not-final', 'no-receipt', 'fault-failure', 'cancelled-without-newer', 'unreadable', 'bundle-not-written', 'history-missing'];
+const WRONG: ProblemKind[] = ['wrong-winner', 'persisted-not-applied', 'bundle-partial', 'rejected-present', 'decided-twice', 'history-extra'];
 const DUPLICATED: ProblemKind[] = ['version-too-high', 'unexpected-record'];
 
 export interface Problem {
@@ -44,6 +45,10 @@ export interface Figures {
   failed: number;
   records: number;
   decisions: number;
+  /** Decisions sent twice at once (a double click through both APIs). */
+  doubleClicks: number;
+  /** Version history items checked against the applied operations. */
+  historyItems: number;
   lost: number;
   duplicated: number;
   wrongWinners: number;
@@ -190,22 +195,27 @@ export async function checkInvariants(journal: Journal, api: ApiClient, db: Db, 
 
   const opName = (op: Op): string => `${op.request.via} ${op.request.taskId ?? `#${op.request.n}`} ${op.action} ${op.type}/${op.id} tag ${op.tag}`;
 
+  let historyItems = 0;
   for (const [key, ops] of journal.byRecord) {
     const db = stored.get(key) ?? null;
     const fromApi = viaApi.get(key);
     if (fromApi === undefined) problems.push({ kind: 'unreadable', what: key, detail: 'the API did not answer' });
     else if (!isDeepStrictEqual(fromApi, db?.data ?? null)) problems.push({ kind: 'api-db-mismatch', what: key, detail: { api: fromApi, db: db?.data ?? null } });
 
-    // The last accepted operation that was applied, and the unanswered ones after it that may have been.
-    let last = -1;
+    // The model of test/support/order-model.ts: each request takes effect between its send and its answer, so the
+    // record ends with an applied (or maybe applied) operation that no applied operation follows: none sent after it
+    // was answered, and none later in the same bulk. An operation without an answer may have run at any time since.
+    const answeredAt = (op: Op): number => (state(op) === 'maybe' || op.request.answeredAt === undefined ? Number.POSITIVE_INFINITY : op.request.answeredAt);
+    const follows = (later: Op, earlier: Op): boolean => later !== earlier && (later.request === earlier.request ? later.seq > earlier.seq : later.request.sentAt > answeredAt(earlier));
+    const appliedOps = ops.filter((op) => state(op) === 'applied');
+    const candidates = new Set<number>();
     ops.forEach((op, i) => {
-      if (state(op) === 'applied') last = i;
+      if ((state(op) === 'applied' || state(op) === 'maybe') && !appliedOps.some((y) => follows(y, op))) candidates.add(i);
     });
-    const candidates = new Set<number>(last >= 0 ? [last] : []);
-    ops.forEach((op, i) => {
-      if (i > last && state(op) === 'maybe') candidates.add(i);
-    });
-    const mayBeAbsent = last < 0 || ops[last]?.action === 'DELETE' || [...candidates].some((i) => i > last && ops[i]?.action === 'DELETE');
+    const last = appliedOps.length ? ops.indexOf(appliedOps.reduce((a, b) => (follows(b, a) ? b : a))) : -1;
+    const mayBeAbsent = appliedOps.length === 0 || [...candidates].some((i) => ops[i]?.action === 'DELETE');
+    // Requests of this record in flight at the same time (shared records): the order of their writes is any of theirs.
+    const concurrent = ops.some((a) => ops.some((b) => a.request !== b.request && a.request.sentAt < answeredAt(b) && b.request.sentAt < answeredAt(a)));
     if (db === null) {
       if (!mayBeAbsent) {
         const winner = ops[last] as Op;
@@ -239,8 +249,36 @@ export async function checkInvariants(journal: Journal, api: ApiClient, db: Db, 
         else if (s === 'maybe') maybes++;
       }
       const version = Number(db.versionId);
-      if (version > applied + maybes) problems.push({ kind: 'version-too-high', what: key, detail: { version, applied, maybes } });
-      else if (!maybeDelete && version < applied) problems.push({ kind: 'version-too-low', what: key, detail: { version, applied, maybes } });
+      // With concurrent requests and a delete among them, which writes came after the delete is not known: bounded only.
+      const anyDelete = ops.some((o) => o.action === 'DELETE' && (state(o) === 'applied' || state(o) === 'maybe'));
+      const bound = concurrent && anyDelete ? ops.filter((o) => o.action !== 'DELETE' && (state(o) === 'applied' || state(o) === 'maybe')).length : applied + maybes;
+      if (version > bound) problems.push({ kind: 'version-too-high', what: key, detail: { version, applied, maybes } });
+      else if (!maybeDelete && !(concurrent && anyDelete) && version < applied) problems.push({ kind: 'version-too-low', what: key, detail: { version, applied, maybes } });
+    }
+
+    // Version history: exactly the applied writes. Each item belongs to an applied (or maybe applied) operation of the
+    // record, never to a cancelled, failed or rejected one; each applied operation has its item.
+    const history = await api.read(`${S}/history/resources/${key}/operations?perPage=1000`);
+    if (history.status === 200 && Array.isArray(history.body)) {
+      const items = history.body as { taskId: string; action: string }[];
+      historyItems += items.length;
+      const taskOfOp = (op: Op): string | undefined => op.request.taskId ?? outcomes.taskOf.get(op.request);
+      const unknownMaybe = ops.some((op) => state(op) === 'maybe' && !taskOfOp(op));
+      for (const item of items) {
+        const mine = ops.filter((op) => taskOfOp(op) === item.taskId);
+        if (mine.length === 0 ? !unknownMaybe : !mine.some((op) => state(op) === 'applied' || state(op) === 'maybe')) {
+          problems.push({ kind: 'history-extra', what: key, detail: { item, states: mine.map((op) => `${opName(op)}: ${state(op)}`) } });
+        }
+      }
+      const counts = new Map<string, number>();
+      for (const item of items) counts.set(item.taskId, (counts.get(item.taskId) ?? 0) + 1);
+      for (const op of appliedOps) {
+        const taskId = taskOfOp(op) as string;
+        const expectedItems = appliedOps.filter((o) => taskOfOp(o) === taskId).length;
+        if ((counts.get(taskId) ?? 0) < expectedItems) problems.push({ kind: 'history-missing', what: key, detail: { op: opName(op), items: counts.get(taskId) ?? 0, expected: expectedItems } });
+      }
+    } else if (history.status !== 404) {
+      problems.push({ kind: 'unreadable', what: `${key} history`, detail: history.status ?? history.error });
     }
 
     // Accepted operations: each ends, for a reason of its own; a cancelled one had a newer request after it.
@@ -252,7 +290,10 @@ export async function checkInvariants(journal: Journal, api: ApiClient, db: Db, 
       if (s === 'failed' && !OWN_FAULT.test(outcomes.receipt.get(op)?.error?.message ?? '')) {
         problems.push({ kind: 'fault-failure', what: opName(op), detail: outcomes.receipt.get(op)?.error?.message });
       }
-      if (s === 'cancelled' && op.request.via !== 'bundle' && i === ops.length - 1) problems.push({ kind: 'cancelled-without-newer', what: opName(op) });
+      // Cancelled: some other request of the record came after it or with it (one that did not end before it was sent).
+      if (s === 'cancelled' && op.request.via !== 'bundle' && !ops.some((y, j) => j !== i && (y.request === op.request ? y.seq > op.seq : answeredAt(y) >= op.request.sentAt))) {
+        problems.push({ kind: 'cancelled-without-newer', what: opName(op) });
+      }
       if (op.verdict === 'approve' && s === 'dropped') problems.push({ kind: 'wrong-outcome', what: opName(op), detail: 'approved, yet dropped' });
       if (op.verdict === 'reject' && s === 'applied') problems.push({ kind: 'wrong-outcome', what: opName(op), detail: 'rejected, yet applied' });
     });
@@ -269,6 +310,9 @@ export async function checkInvariants(journal: Journal, api: ApiClient, db: Db, 
       problems.push({ kind: 'bundle-not-written', what: `bundle ${outcomes.taskOf.get(sent)}`, detail: { states, errors: sent.ops.map((op) => outcomes.receipt.get(op)?.error?.message).filter(Boolean) } });
     }
   }
+
+  // A decision sent twice at once is accepted once: the second is a 409 that changes nothing.
+  if (journal.doubleAccepted > 0) problems.push({ kind: 'decided-twice', what: 'review decisions', detail: { doubleClicks: journal.doubleClicks, bothAccepted: journal.doubleAccepted } });
 
   // Every task the database holds ends, whether or not its request was answered.
   const taskIds = (await db.collection('tasks').find({ source: SOURCE }, { projection: { _id: 1 } }).toArray()).map((t) => String(t._id));
@@ -299,6 +343,8 @@ export async function checkInvariants(journal: Journal, api: ApiClient, db: Db, 
       failed: acceptedOps.filter((op) => state(op) === 'failed').length,
       records: journal.byRecord.size,
       decisions: journal.decisions,
+      doubleClicks: journal.doubleClicks,
+      historyItems,
       lost: count(LOST),
       duplicated: count(DUPLICATED),
       wrongWinners: count(WRONG),

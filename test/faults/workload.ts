@@ -2,9 +2,10 @@
 // wait for review), bulks with and without pipeline steps, bundles, and a reviewer that approves or rejects what
 // waits in review. Requests go round robin to the API processes. Every request and its answer go to a journal:
 // only a 2xx answer makes its operations accepted; a 4xx refused them; no answer, a timeout or a 5xx leaves them
-// uncertain (they may have taken effect before the API died). Each record is written by one channel only (its id
-// says which), and single writes of one record are sent one at a time, so the order of a record's answers is the
-// order its requests were sent.
+// uncertain (they may have taken effect before the API died). Most records are written by one channel only (its id
+// says which), one request at a time; a few shared records (`x-*`, `y-*`) are written by every single-write lane and
+// by the bulks at the same time, through both APIs, and the reviewer sometimes sends a decision twice at once (a
+// double click): the checks hold those to the model of test/support/order-model.ts.
 import type { Rng } from './rng';
 
 export const SOURCE = 'faults';
@@ -104,6 +105,9 @@ export class Journal {
   readonly byRecord = new Map<string, Op[]>();
   decisions = 0;
   reviewerErrors = 0;
+  /** Decisions sent twice at once, and how many of those pairs were both accepted (must be none). */
+  doubleClicks = 0;
+  doubleAccepted = 0;
 
   start(via: Via, method: string, path: string): Sent {
     const s: Sent = { n: this.sent.length, via, method, path, sentAt: Date.now(), ops: [] };
@@ -144,7 +148,12 @@ interface Running {
   stopped: boolean;
 }
 
-/** Sends single writes to its own records, one request per record at a time, until stopped. */
+/** The records every single-write lane and the bulks write concurrently. */
+function sharedRecords(prefix: string): { type: string; id: string }[] {
+  return [...Array.from({ length: 3 }, (_, i) => ({ type: 'mixed', id: `${prefix}x-${i}` })), { type: 'norm', id: `${prefix}y-0` }];
+}
+
+/** Sends single writes to its own records (one request per record at a time) and to the shared ones, until stopped. */
 async function singleWriter(api: ApiClient, journal: Journal, rng: Rng, lane: number, run: Running, prefix: string): Promise<void> {
   const records = [
     ...Array.from({ length: 6 }, (_, i) => ({ type: 'mixed', id: `${prefix}m${lane}-${i}` })),
@@ -152,7 +161,8 @@ async function singleWriter(api: ApiClient, journal: Journal, rng: Rng, lane: nu
   ];
   let count = 0;
   while (!run.stopped) {
-    const rec = rng.pick(records);
+    // One write in three goes to a record every lane writes at the same time.
+    const rec = rng.next() < 0.33 ? rng.pick(sharedRecords(prefix)) : rng.pick(records);
     const tag = `${prefix}s${lane}-${count++}`;
     const r = rng.next();
     let method = 'PUT';
@@ -223,10 +233,16 @@ async function bulkWriter(api: ApiClient, journal: Journal, rng: Rng, run: Runni
         operations.push({ action: 'UPSERT', upsert: { type: 'norm', id: `${b}-${i}`, data: d } });
         journal.op(sent, { type: 'norm', id: `${b}-${i}`, tag, action: 'UPSERT', expected: expectedData('norm', d), seq });
         upserted.push(`${b}-${i}`);
-      } else if (r < 0.8) {
+      } else if (r < 0.75) {
         const d = data(rng, tag, 'norm');
         operations.push({ action: 'UPSERT', upsert: { type: 'mixed', id: `${b}-${i}`, data: d } });
         journal.op(sent, { type: 'mixed', id: `${b}-${i}`, tag, action: 'UPSERT', expected: expectedData('mixed', d), seq });
+      } else if (r < 0.82) {
+        // A shared record, which single writes race: the bulk's operation may be overtaken (CANCELLED) by one of them.
+        const rec = rng.pick(sharedRecords(prefix));
+        const d = data(rng, tag, rec.type === 'mixed' ? rng.pick(['sync', 'norm']) : undefined);
+        operations.push({ action: 'UPSERT', upsert: { type: rec.type, id: rec.id, data: d } });
+        journal.op(sent, { type: rec.type, id: rec.id, tag, action: 'UPSERT', expected: expectedData(rec.type, d), seq });
       } else if (r < 0.9 || upserted.length === 0) {
         const verdict = rng.next() < 0.7 ? 'approve' : 'reject';
         const d = data(rng, tag, 'review', verdict);
@@ -280,8 +296,11 @@ async function bundleWriter(api: ApiClient, journal: Journal, rng: Rng, run: Run
   }
 }
 
-/** Approves or rejects every execution waiting in review, by the verdict in its data. */
-export async function reviewOnce(api: ApiClient, journal: Journal): Promise<number> {
+/**
+ * Approves or rejects every execution waiting in review, by the verdict in its data; with `rng`, one decision in four
+ * is sent twice at once (through both APIs), and at most one of the two may be accepted.
+ */
+export async function reviewOnce(api: ApiClient, journal: Journal, rng?: Rng): Promise<number> {
   let cursor: string | undefined;
   let decided = 0;
   do {
@@ -294,8 +313,15 @@ export async function reviewOnce(api: ApiClient, journal: Journal): Promise<numb
       const one = await api.send('GET', `${S}/pipelines/executions/${e.id}?withOperationBody=true`);
       if (one.status !== 200) continue;
       const verdict = (one.body as { operation?: { body?: { data?: Data } } }).operation?.body?.data?.verdict;
-      const res = await api.send('POST', `${S}/pipelines/executions/${e.id}/decision`, { action: verdict === 'reject' ? 'REJECT' : 'APPROVE', description: 'fault suite reviewer' });
-      if (res.status === 202) {
+      const decide = (): Promise<Answer> => api.send('POST', `${S}/pipelines/executions/${e.id}/decision`, { action: verdict === 'reject' ? 'REJECT' : 'APPROVE', description: 'fault suite reviewer' });
+      const twice = rng !== undefined && rng.next() < 0.25;
+      const answers = twice ? await Promise.all([decide(), decide()]) : [await decide()];
+      const accepted = answers.filter((res) => res.status === 202).length;
+      if (twice) {
+        journal.doubleClicks++;
+        if (accepted > 1) journal.doubleAccepted++;
+      }
+      if (accepted > 0) {
         journal.decisions++;
         decided++;
       }
@@ -307,7 +333,7 @@ export async function reviewOnce(api: ApiClient, journal: Journal): Promise<numb
 
 async function reviewer(api: ApiClient, journal: Journal, rng: Rng, run: Running): Promise<void> {
   while (!run.stopped) {
-    await reviewOnce(api, journal);
+    await reviewOnce(api, journal, rng);
     await rng.sleep(500, 1500);
   }
 }
