@@ -65,6 +65,8 @@ export interface StartOptions {
    * store connection, Temporal clients, services and HTTP server. Closing it leaves the database to its owner.
    */
   join?: TestApi;
+  /** Deadlines of the hand-off to Temporal (src/records/temporal-calls.ts), shorter than production's in a test. */
+  deadlines?: { supersedeTimeoutMs?: number; handOffTimeoutMs?: number };
 }
 
 let runtimeInstalled = false;
@@ -89,12 +91,12 @@ export async function startApi(opts: StartOptions = {}): Promise<TestApi> {
   const { codec, dataConverter } = testCodec(opts.codecKeys);
   const client = new Client({ connection, dataConverter });
   // The console links executions to a Temporal UI at this address (the dev server of the tests runs none).
-  const services = createServices(store, { client, taskQueue }, undefined, {}, { temporalUiUrl: 'http://127.0.0.1:8233' });
+  const services = createServices(store, { client, taskQueue, ...opts.deadlines }, undefined, {}, { temporalUiUrl: 'http://127.0.0.1:8233' });
   let worker: { run: Promise<void>; shutdown: () => void } | undefined;
   if (opts.worker) {
     installQuietRuntime();
     const nativeConnection = await NativeConnection.connect({ address });
-    const writePath = opts.workerClient ? createWritePath(store, { client: opts.workerClient(client), taskQueue }) : services;
+    const writePath = opts.workerClient ? createWritePath(store, { client: opts.workerClient(client), taskQueue, ...opts.deadlines }) : services;
     const real = createActivities({ store, ...writePath, embedder: createLocalEmbedder() });
     const bundle = process.env.SLUICE_TEST_WORKFLOW_BUNDLE;
     const w = await Worker.create({
