@@ -5,7 +5,7 @@ import { SluiceError, zodDetails } from '../src/errors';
 import { CREATE_ID_PATTERN, newId } from '../src/ids';
 import { checkCreateMeta } from '../src/meta-rules';
 import { pipelineTriggered } from '../src/pipeline/trigger';
-import { lockKey, recordKey } from '../src/records/keys';
+import { headKey, recordKey } from '../src/records/keys';
 import { operationStamp, type RecordOrder } from '../src/records/record-order';
 import { firstMeta } from '../src/records/record-writes';
 import { checkResource } from '../src/records/record-shape';
@@ -66,7 +66,7 @@ function outcomeOf(status: 'PERSISTED' | 'ACCEPTED' | 'SETTLED', receipt?: 'SUCC
 }
 
 /**
- * The worker's half of a bulk (SPEC §2): runs the staged chunks in order, each operation independently (an invalid
+ * The worker's half of a bulk: runs the staged chunks in order, each operation independently (an invalid
  * one is a FAILURE receipt). CREATEs that trigger no step are validated and inserted in batches; every other
  * operation takes the single-operation path, so supersession and pipelines behave exactly as for single requests.
  * The API's half (src/services/bulk.ts) stages the chunks and starts the workflow.
@@ -385,9 +385,9 @@ class CreateBatch {
     // The batch's records were inserted without claims: a newer request that claimed one of them since the bulk was
     // accepted (src/records/record-order.ts) overtakes its CREATE, which is taken back while it is still the version
     // the bulk inserted, and ends CANCELLED. A version written over it since counts as applied.
-    const heads = await this.order.heads(items.map((i) => lockKey('RESOURCE', i.doc._id)));
+    const heads = await this.order.heads(items.map((i) => headKey('RESOURCE', i.doc._id)));
     const overtaken = await Promise.all(items.map(async (item) => {
-      const head = heads.get(lockKey('RESOURCE', item.doc._id));
+      const head = heads.get(headKey('RESOURCE', item.doc._id));
       if (!item.op.stamp || !head || head.stamp <= item.op.stamp || head.holder === item.op.opKey) return false;
       const res = await this.store.resources.deleteOne({ _id: item.doc._id, 'meta.versionId': '1', createdBy: item.op.opKey });
       return res.deletedCount === 1 || !mine[items.indexOf(item)];

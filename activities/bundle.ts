@@ -6,7 +6,7 @@ import { deleteRecord, readRecord, writeRecord } from '../src/records/record-wri
 import { SluiceError } from '../src/errors';
 import type { ActivityDeps } from './deps';
 import { createPipelineActivities, RECEIPT_FOR, TERMINAL } from './pipeline';
-import { documentId, lockKey } from '../src/records/keys';
+import { documentId, headKey } from '../src/records/keys';
 import { operationStamp } from '../src/records/record-order';
 
 /** What the commit did: wrote everything, or found the bundle cannot be written (nothing was). */
@@ -112,7 +112,7 @@ export function createBundleActivities(deps: ActivityDeps) {
     // overtakes it, and the bundle is dropped (a claim the bundle made already, before a crash, still holds).
     if (bundle.stamp) {
       for (const op of bundle.ops) {
-        const claim = await order.claimAt(lockKey(op.targetType, documentId(source, op.type, op.id)), `${bundle._id}:${op.seq}`, operationStamp(bundle.stamp, op.seq));
+        const claim = await order.claimAt(headKey(op.targetType, documentId(source, op.type, op.id)), `${bundle._id}:${op.seq}`, operationStamp(bundle.stamp, op.seq));
         if (!claim.claimed) return { seq: op.seq, reason: `a newer request for ${op.targetType.toLowerCase()} ${op.type}/${op.id} was answered after the bundle was accepted` };
       }
     }

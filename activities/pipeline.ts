@@ -17,7 +17,7 @@ import { executionSummary, type ExecutionSummary } from '../workflows/messages';
 import { SluiceError } from '../src/errors';
 import { isDuplicateKey } from '../src/store/db';
 import type { ActivityDeps } from './deps';
-import { documentId, lockKey } from '../src/records/keys';
+import { documentId, headKey } from '../src/records/keys';
 
 
 export const TERMINAL: ExecutionStatus[] = ['SUCCESSFUL', 'ERROR', 'CANCELLED', 'DROPPED'];
@@ -339,7 +339,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
           outcome = 'done';
           break;
         }
-        if (doc.stamp && !(await order.holds(lockKey(target.targetType, key), holder))) {
+        if (doc.stamp && !(await order.holds(headKey(target.targetType, key), holder))) {
           outcome = 'overtaken';
           break;
         }

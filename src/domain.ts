@@ -1,4 +1,4 @@
-// The vocabulary of the product (SPEC §1, §3): every status, action and kind as one `as const` array and the type
+// The vocabulary of the product: every status, action and kind as one `as const` array and the type
 // it gives. Workflows import it (it has no dependency at all); the zod enums of src/schemas/domain.ts are built
 // from the same arrays, so a value added here is accepted everywhere at once.
 
@@ -37,11 +37,11 @@ export type PurgeCollectionType = (typeof PURGE_COLLECTION_TYPES)[number];
 export const DECISION_ACTIONS = ['APPROVE', 'REJECT'] as const;
 export type DecisionAction = (typeof DECISION_ACTIONS)[number];
 
-/** The roles an API key may hold (SPEC §6); admin holds every role. */
+/** The roles an API key may hold; admin holds every role. */
 export const ROLES = ['admin', 'ingest', 'review', 'read'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** The kinds of task, by request (SPEC §1: `s_`, `bk_`, `bd_`, `pg_`). */
+/** The kinds of task, by request (`s_`, `bk_`, `bd_`, `pg_`). */
 export const TASK_KINDS = ['SINGLE', 'BULK', 'BUNDLE', 'PURGE'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 

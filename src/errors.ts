@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 
 /**
- * The error types of the product (SPEC §2: Clinia's types plus UNSUPPORTED_MEDIA_TYPE). The HTTP layer maps each to a
+ * The error types of the product (Clinia's documented types plus UNSUPPORTED_MEDIA_TYPE). The HTTP layer maps each to a
  * status (src/http/error-handler.ts), the activity wrapper to a Temporal failure (activities/failure.ts).
  */
 export const ERROR_TYPES = [

@@ -2,7 +2,7 @@ import type { ErrorDetail } from './errors';
 import type { MetaInput } from './schemas/records';
 
 /**
- * The historical-import rules of SPEC §1 for client metadata on create; returns one detail per broken rule.
+ * The historical-import rules for client metadata on create; returns one detail per broken rule.
  * `prefix` is the path of the meta object in the request (e.g. `meta` or `operations[3].create.meta`).
  */
 export function checkCreateMeta(meta: MetaInput | undefined, now: Date, prefix = 'meta'): ErrorDetail[] {

@@ -14,7 +14,7 @@ import { codecFromConfig } from './codec/data-converter';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'sluice-api');
-  // Before anything connects: without a codec key the API refuses to start (SPEC §6: nothing reaches Temporal in clear).
+  // Before anything connects: without a codec key the API refuses to start (nothing reaches Temporal in clear).
   const { codec, dataConverter } = codecFromConfig(config);
   const store = await connectStore(config.MONGODB_URI, config.MONGODB_DB);
   const connection = temporalConnection(config);

@@ -3,7 +3,7 @@ import type { ReceiptStatus } from './domain';
 export type StatusCounts = Record<ReceiptStatus, number>;
 
 /**
- * A task's status from its receipts' counts (SPEC §3): PENDING while any is open; SUCCESS when all succeeded;
+ * A task's status from its receipts' counts: PENDING while any is open; SUCCESS when all succeeded;
  * CANCELLED when all were cancelled; otherwise FAILURE (at least one failed or was cancelled).
  */
 export function taskStatus(c: StatusCounts): ReceiptStatus {

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, 'sluice-worker');
   // The SDK's own lines as JSON too, without error messages (they can quote record data).
   installSdkLogging(logger);
-  // Before anything connects: without a codec key the worker refuses to start (SPEC §6: nothing reaches Temporal in clear).
+  // Before anything connects: without a codec key the worker refuses to start (nothing reaches Temporal in clear).
   const { codec, dataConverter } = codecFromConfig(config);
   const store = await connectStore(config.MONGODB_URI, config.MONGODB_DB);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });

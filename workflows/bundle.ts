@@ -31,7 +31,7 @@ const acts = activitiesWith({
 const CLOSE_WAIT = '1 minute';
 
 /**
- * One bundle (SPEC §2, atomic): hands its pipeline operations to their records' workflows, waits until each
+ * One bundle (atomic): hands its pipeline operations to their records' workflows, waits until each
  * execution is READY (steps done, nothing written) and then writes every operation in one idempotent
  * activity. The first execution that fails, is rejected or is cancelled (a newer request for its record)
  * drops the whole bundle: nothing is written and every execution still running is stopped.

@@ -24,7 +24,7 @@ function setStatus(status: ExecutionStatus): void {
 }
 
 /**
- * One pipeline execution (SPEC §3–§4): runs the steps of its pipeline revision in order, waits in review for
+ * One pipeline execution: runs the steps of its pipeline revision in order, waits in review for
  * a `decision` signal, validates and persists. Cancelled by its record's workflow when a newer request
  * arrives; the cleanup then marks the execution, its open steps and its receipt CANCELLED.
  *

@@ -24,7 +24,7 @@ async function run(input: PurgeWorkflowInput): Promise<'DONE' | 'CONTINUE'> {
 }
 
 /**
- * Purges one collection of a source (SPEC §2): cancels its active executions, then deletes its records (and,
+ * Purges one collection of a source: cancels its active executions, then deletes its records (and,
  * for resources, the relationships pointing at them) in batches. All progress lives in the purge document, so
  * the workflow carries only the purge id and continues as new with the same input.
  */

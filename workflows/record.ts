@@ -18,7 +18,7 @@ const commitActs = activitiesWith({
 });
 
 /**
- * The one writer of a record's pipeline executions (SPEC §5): Temporal allows one running workflow per
+ * The one writer of a record's pipeline executions: Temporal allows one running workflow per
  * workflow id, and the id is the record's key. Executions run one at a time: inside this workflow when
  * none of their steps can wait for a reviewer (runInline), else as child workflows. A newer operation
  * cancels the running child (an inline execution is one commit, which finishes) and any that waits, so

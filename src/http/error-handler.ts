@@ -8,7 +8,7 @@ import { redactCodecToken } from './codec-paths';
 /** An error answer lists at most this many details, so a bad request cannot make a huge answer. */
 export const MAX_DETAILS = 100;
 
-/** The response body of SPEC §2: `{code, type, message, details}`. */
+/** The documented error response body: `{code, type, message, details}`. */
 export function errorBody(err: SluiceError, status = HTTP_STATUS[err.type]): { code: number; type: ErrorType; message: string; details: ErrorDetail[] } {
   const details = err.details.length > MAX_DETAILS
     ? [...err.details.slice(0, MAX_DETAILS), { message: `... and ${err.details.length - MAX_DETAILS} more problems` }]

@@ -83,7 +83,7 @@ export interface RouteSpec<D, Path extends string, P extends Record<string, z.Zo
   params?: P;
   query?: Q;
   body?: B;
-  /** Which body size limit applies (SPEC: bulk and bundle take larger bodies). */
+  /** Which body size limit applies (bulk and bundle take larger bodies). */
   bodyLimit?: 'single' | 'bundle' | 'bulk';
   /** Content types the body may have; JSON by default. */
   bodyTypes?: readonly string[];

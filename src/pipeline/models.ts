@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createHttpEmbedder, type Embedder } from './embedder';
 
-/** A model a SEGMENTER or VECTORIZER step names by `modelId` (SPEC §4). */
+/** A model a SEGMENTER or VECTORIZER step names by `modelId`. */
 export type ModelSpec =
   | { kind: 'segmenter'; maxTokens: number; overlap: number }
   | { kind: 'embedder'; dimensions: number; url?: string | undefined; model?: string | undefined; apiKey?: string | undefined };

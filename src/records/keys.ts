@@ -13,8 +13,8 @@ export function recordKey(source: string, targetType: TargetType, type: string, 
   return `${source}:${targetType}:${type}:${id}`;
 }
 
-/** The lock of a record's synchronous writers (src/store/record-lock.ts), by its `_id`. */
-export function lockKey(targetType: TargetType, _id: string): string {
+/** The key of a record's head (record-order.ts), from its `_id`: a resource's and a relationship's never collide. */
+export function headKey(targetType: TargetType, _id: string): string {
   return targetType === 'RESOURCE' ? _id : `rel:${_id}`;
 }
 

@@ -27,7 +27,7 @@ export type RecordWrite = {
   /** The operation writing (task, bulk/bundle operation or execution id): a retry of the same write finds it and does nothing. */
   writeId: string;
   at: string;
-  /** The history item the write records with the record (SPEC §2, version history). */
+  /** The history item the write records with the record (version history). */
   history: HistoryEntry;
 } & ({ targetType: 'RESOURCE'; contained: ContainedMap } | { targetType: 'RELATIONSHIP'; from: { id: string; type: string }; to: { id: string; type: string } });
 

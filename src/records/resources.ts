@@ -67,7 +67,7 @@ function itemsOf(contained: ContainedMap, containKey: string): ContainedMap[stri
   return Object.hasOwn(contained, containKey) ? (contained[containKey] ?? []) : [];
 }
 
-/** Resource writes (SPEC §2 single operations) and reads; a write that triggers a pipeline step goes async. */
+/** Resource writes (single operations) and reads; a write that triggers a pipeline step goes async. */
 export class ResourceService {
   constructor(
     private readonly store: Store,
@@ -88,7 +88,7 @@ export class ResourceService {
   /**
    * Checks an operation against the record's current version and builds the version it would write (tokens
    * replaced, contained items shaped, profile and metadata rules checked: a 400 with every violation), and
-   * finds the pipeline it triggers. Writes nothing: the write path runs it under the record's lock, a bundle
+   * finds the pipeline it triggers. Writes nothing: the write path runs it before it claims the record, a bundle
    * runs it for each of its operations at the door (with the bundle's `@rootIdN` tokens).
    */
   async prepare(profile: RootProfile, source: string, type: string, id: string, action: Action, current: ResourceDoc | null, build: ResourceBuild, tokens?: RootIdTokens): Promise<PreparedResource> {

@@ -5,7 +5,7 @@ import type { Store } from '../store/db';
 import type { OperationBody } from '../store/documents';
 import type { PipelineDefinition } from '../catalog/catalog';
 import { historyItem, readHistory, recordHistory } from './history';
-import { documentId, lockKey, recordKey } from './keys';
+import { documentId, headKey, recordKey } from './keys';
 import { deleteRecord, readRecord, writeRecord, type RecordWrite, type StoredRecord } from './record-writes';
 import type { PipelineService } from './pipelines';
 import type { RecordOrder } from './record-order';
@@ -74,7 +74,7 @@ export class RecordWritePath {
     const taskId = op?.taskId ?? newTaskId('SINGLE');
     const writeId = op?.opKey ?? taskId;
     const _id = documentId(t.source, t.type, t.id);
-    const key = lockKey(t.targetType, _id);
+    const key = headKey(t.targetType, _id);
     const receipt: ReceiptTarget = { ...t, action };
     // A newer request cancels the record's active execution now (a Temporal update); the head's claim below keeps any
     // execution that escapes it (its workflow not started yet) from committing.
@@ -130,7 +130,7 @@ export class RecordWritePath {
     const taskId = op?.taskId ?? newTaskId('SINGLE');
     const writeId = op?.opKey ?? taskId;
     const _id = documentId(t.source, t.type, t.id);
-    const key = lockKey(t.targetType, _id);
+    const key = headKey(t.targetType, _id);
     await this.pipelines.supersedeActive(recordKey(t.source, t.targetType, t.type, t.id));
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const current = await readRecord(this.store, t.targetType, _id);

@@ -6,7 +6,7 @@ const TypeKey = z.string().min(1).max(62);
 const Id = z.string().min(1).max(93);
 const End = z.object({ id: Id, type: TypeKey.optional() }).strict();
 
-/** One resource operation of a bulk or bundle (SPEC §2). */
+/** One resource operation of a bulk or bundle. */
 export const ResourceOperationSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('CREATE'), create: z.object({ id: Id.optional(), type: TypeKey, data: Data, contained: ContainedInputSchema.optional(), meta: MetaInputSchema.optional() }).strict() }).strict(),
   z.object({ action: z.literal('UPSERT'), upsert: z.object({ id: Id, type: TypeKey, data: Data, contained: ContainedInputSchema.optional(), meta: MetaInputSchema.optional() }).strict() }).strict(),

@@ -5,7 +5,7 @@ import { RelationshipOperationSchema, ResourceOperationSchema } from './bulk';
 export const MAX_BUNDLE_OPERATIONS = 1000;
 
 /**
- * Body of `POST /sources/{k}/v1/bundle` (SPEC §2): the operation shapes of bulk. Unlike a bulk, every operation
+ * Body of `POST /sources/{k}/v1/bundle`: the operation shapes of bulk. Unlike a bulk, every operation
  * is checked at the door, and the bundle is written whole or not at all.
  */
 export const BundleBodySchema = z

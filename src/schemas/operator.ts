@@ -3,7 +3,7 @@ import { guardJson } from './json-guard';
 
 /**
  * Clinia's operator language (docs: explanation/operator, readme "Search Operators"), the one language of triggers,
- * validator rules and `when` clauses (SPEC §4). A node is one operator keyed by its name; a leaf operator maps property
+ * validator rules and `when` clauses. A node is one operator keyed by its name; a leaf operator maps property
  * paths (relative to the record's data) to operands, e.g. `{"eq": {"practiceNumber": "*"}}`, `{"gt": {"age": 18}}`.
  */
 export const LEAF_OPERATORS = ['eq', 'lt', 'gt', 'any', 'all', 'match', 'geoDistance', 'changed'] as const;
@@ -16,7 +16,7 @@ export const MAX_OPERATOR_JSON_DEPTH = 64;
 
 /**
  * A property path relative to data: keys joined by `.` (`address.city`), a key followed by `[current]` naming the
- * array item being validated (`contacts[current].system`, SPEC §1), or `@action`, the operation's action (Sluice).
+ * array item being validated (`contacts[current].system`), or `@action`, the operation's action (Sluice).
  */
 export const OPERATOR_PATH_PATTERN = /^(?:@action|[A-Za-z_][A-Za-z0-9_]*(?:\[current\])?(?:\.[A-Za-z_][A-Za-z0-9_]*(?:\[current\])?)*)$/;
 

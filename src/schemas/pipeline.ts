@@ -37,7 +37,7 @@ const ValidatorRuleSchema = z.strictObject({
   onFailure: z.enum(['FAIL', 'REVIEW', 'WARN']),
 });
 
-/** The settings of each step type, under the step's `<stepKey>` (SPEC §4, docs: built-in processors). */
+/** The settings of each step type, under the step's `<stepKey>` (docs: built-in processors). */
 export const SegmenterSchema = z
   .strictObject({
     inputProperty: DataPath,
@@ -82,7 +82,7 @@ const stepError = (type: string, key: string) => (iss: z.core.$ZodRawIssue) =>
     ? `unknown key(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}; a ${type} step is {"type": "${type}", "trigger"?, "onlyOnTriggeredPipeline"?, "${key}": {...}}`
     : undefined;
 
-/** One pipeline step, `{type, trigger?, onlyOnTriggeredPipeline?, <stepKey>: {...}}` (SPEC §4). */
+/** One pipeline step, `{type, trigger?, onlyOnTriggeredPipeline?, <stepKey>: {...}}`. */
 export const StepSchema = z.discriminatedUnion('type', [
   z.strictObject({ ...stepBase, type: z.literal('SEGMENTER'), segmenter: SegmenterSchema }, { error: stepError('SEGMENTER', 'segmenter') }),
   z.strictObject({ ...stepBase, type: z.literal('VECTORIZER'), vectorizer: VectorizerSchema }, { error: stepError('VECTORIZER', 'vectorizer') }),
@@ -97,7 +97,7 @@ export const PipelineBodySchema = z.strictObject({ steps: z.array(StepSchema).ma
 export type PipelineBody = z.infer<typeof PipelineBodySchema>;
 
 /**
- * Where each step's output goes, in definition order (SPEC §4): a step writes `propertyKey` next to its input (input
+ * Where each step's output goes, in definition order: a step writes `propertyKey` next to its input (input
  * `abstract`, key `passages` → `passages`; input `address.text`, key `vector` → `address.vector`), and an input path
  * naming an earlier step's input and key (`abstract.passages`, as the docs chain a segmenter and a vectorizer) reads
  * that step's output.

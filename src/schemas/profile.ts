@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { guardJson, RegexSourceSchema } from './json-guard';
 import { OperatorSchema } from './operator';
 
-/** Source, profile and relationship keys (SPEC §1). */
+/** Source, profile and relationship keys. */
 export const KEY_PATTERN = /^[a-zA-Z0-9-][\w-]{0,61}$/;
 export const KeySchema = z
   .string({ error: 'must be a string' })

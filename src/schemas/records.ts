@@ -17,7 +17,7 @@ export const IdentifierSchema = z
   })
   .strict();
 
-/** Client metadata accepted on create (SPEC §1, seed: Historical Import). */
+/** Client metadata accepted on create (seed: Historical Import). */
 export const MetaInputSchema = z
   .object({
     createdAt: IsoDateTime.optional(),
@@ -54,7 +54,7 @@ export type CreateResourceBody = z.infer<typeof CreateResourceBodySchema>;
 export const UpsertResourceBodySchema = CreateResourceBodySchema.omit({ id: true });
 export type UpsertResourceBody = z.infer<typeof UpsertResourceBodySchema>;
 
-/** One JSON Patch operation (RFC 6902 subset of SPEC §2). */
+/** One JSON Patch operation (an RFC 6902 subset). */
 export const PatchOperationSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('add'), path: z.string(), value: z.unknown() }).strict(),
   z.object({ op: z.literal('replace'), path: z.string(), value: z.unknown() }).strict(),
@@ -85,7 +85,7 @@ export const CreateRelationshipBodySchema = z
   .strict();
 export type CreateRelationshipBody = z.infer<typeof CreateRelationshipBodySchema>;
 
-/** A boolean query parameter (SPEC §2): `true`/`false` in any case (the docs write `withReceipts=True`), or `1`/`0`. */
+/** A boolean query parameter: `true`/`false` in any case (the docs write `withReceipts=True`), or `1`/`0`. */
 export const BooleanQuery = z
   .string()
   .regex(/^(true|false|1|0)$/i, 'must be true or false (any case), or 1 or 0')

@@ -31,7 +31,7 @@ function toPublic(doc: ApiKeyDoc): Principal & { createdAt: string } {
 
 const CACHE_TTL_MS = 5_000;
 
-/** API key management and authentication (SPEC §6); lookups are cached briefly, revocation clears the cache. */
+/** API key management and authentication; lookups are cached briefly, revocation clears the cache. */
 export class ApiKeyService {
   private readonly cache = new Map<string, { principal: Principal | undefined; at: number }>();
 

@@ -14,7 +14,7 @@ export const CHUNK_SIZE = 1000;
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
 /**
- * The API's half of a bulk (SPEC §2): stages the request in MongoDB in chunks and starts the bulk's workflow,
+ * The API's half of a bulk: stages the request in MongoDB in chunks and starts the bulk's workflow,
  * whose activities run the chunks in order (activities/bulk-chunks.ts).
  */
 export class BulkService {

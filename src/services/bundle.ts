@@ -73,7 +73,7 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
 }
 
 /**
- * Bundles (SPEC §2, atomic). The door checks every operation with the single-operation rules (a 400 naming
+ * Bundles (atomic). The door checks every operation with the single-operation rules (a 400 naming
  * each bad path, nothing written), resolves `@rootIdN`, stages the checked operations and starts the bundle's
  * workflow, which runs the pipelines and writes everything together (see workflows/bundle.ts).
  */
@@ -95,7 +95,7 @@ export class BundleService {
     const receivedAt = this.now().toISOString();
     const ids = this.resolveIds(body.resourceOperations);
     let ops = await this.prepareAll(source, body, ids);
-    // A newer request cancels its record's active execution (SPEC §5); then the records are read again, as
+    // A newer request cancels its record's active execution; then the records are read again, as
     // those executions left them.
     const keys = ops.map((o) => recordKey(source, o.targetType, o.type, o.id));
     const active = await this.store.executions.find({ recordKey: { $in: keys }, status: { $in: [...ACTIVE_EXECUTION_STATUSES] } }, { projection: { recordKey: 1 } }).toArray();

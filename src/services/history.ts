@@ -18,7 +18,7 @@ export interface HistoryRange {
   to?: string | undefined;
 }
 
-/** Version history (SPEC §2, docs: versionhistory): the items the record writers leave, one per applied operation. */
+/** Version history (docs: versionhistory): the items the record writers leave, one per applied operation. */
 export class HistoryService {
   constructor(private readonly store: Store, private readonly catalog: CatalogService) {}
 

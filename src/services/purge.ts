@@ -4,7 +4,7 @@ import { SluiceError, notFound } from '../errors';
 import { newTaskId } from '../ids';
 import { findOfSource, type Store } from '../store/db';
 import type { TargetType } from '../domain';
-import type { PurgeDoc } from '../store/documents';
+import type { PurgeDoc, WorkflowStartDoc } from '../store/documents';
 import type { RecordLocks } from '../store/record-lock';
 import { SA, purgeWorkflowId, WORKFLOW_TYPES, type PurgeWorkflowInput } from '../../workflows/messages';
 import type { WorkflowStarts } from '../records/workflow-starts';
@@ -34,7 +34,7 @@ function purgeOut(doc: PurgeDoc): Purge {
   };
 }
 
-/** Purges (SPEC §2): one task, one receipt and one Temporal workflow per purge of a collection. */
+/** Purges: one task, one receipt and one Temporal workflow per purge of a collection. */
 export class PurgeService {
   constructor(
     private readonly store: Store,
@@ -88,6 +88,7 @@ export class PurgeService {
     const targetType: TargetType = req.collectionType === 'resources' ? 'RESOURCE' : 'RELATIONSHIP';
     const purgeId = newTaskId('PURGE');
     let created: PurgeDoc | undefined;
+    let recorded: WorkflowStartDoc | undefined;
     // Checking for a running purge and starting this one happen under one lock, so two requests cannot both start.
     await this.locks.run(`purge:${source}:${targetType}:${req.collectionKey}`, async () => {
       await this.refuseIfRunning(source, req);
@@ -110,11 +111,12 @@ export class PurgeService {
       });
       // The task last: once it exists the purge is accepted (a start left behind is made by the sweep).
       await this.store.tasks.insertOne({ _id: purgeId, source, kind: 'PURGE', operationCount: 1, createdAt: at });
-      // Accepted once its documents are written: if Temporal does not take the start within the hand-off deadline (or
-      // its answer is lost), the recorded start is made by the worker's sweep later, never closed as a failure while
-      // it may be deleting.
-      await this.starts.start(start);
+      recorded = start;
     });
+    // Accepted once its documents are written: if Temporal does not take the start within the hand-off deadline (or its
+    // answer is lost), the recorded start is made by the worker's sweep later, never closed as a failure while it may be
+    // deleting. Outside the lock, which is short-lived: a running purge is seen by its recorded start meanwhile.
+    if (recorded) await this.starts.start(recorded);
     if (!created) throw new SluiceError('INTERNAL', 'the purge was not recorded');
     return { taskId: purgeId, status: 'ACCEPTED', purgeOperation: purgeOut(created) };
   }

@@ -49,7 +49,7 @@ export interface Store {
   reviewAssignments: Collection<AssignmentDoc>;
   /** Bulk and bundle workflow starts an API recorded and Temporal has not confirmed yet (src/records/workflow-starts.ts). */
   workflowStarts: Collection<WorkflowStartDoc>;
-  /** Inserts of the write paths (single writes, hand-offs to pipelines, record locks), group-committed (see InsertBatcher). */
+  /** Inserts of the write paths (single writes, hand-offs to pipelines, locks), group-committed (see InsertBatcher). */
   inserts: {
     resources: InsertBatcher<ResourceDoc>;
     relationships: InsertBatcher<RelationshipDoc>;

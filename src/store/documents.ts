@@ -6,7 +6,7 @@ import type {
 
 // The shapes of the documents Sluice stores, one interface per collection (src/store/db.ts opens the collections).
 
-/** Metadata every stored record carries (SPEC §1). */
+/** Metadata every stored record carries. */
 export interface RecordMeta {
   createdAt: string;
   updatedAt: string;
@@ -269,7 +269,7 @@ export interface ExecutionDoc {
   updatedAt: string;
 }
 
-/** A purge of one collection (SPEC §2 purge): its counts, and the progress its workflow resumes from. */
+/** A purge of one collection: its counts, and the progress its workflow resumes from. */
 export interface PurgeDoc {
   _id: string;
   source: string;
@@ -427,7 +427,7 @@ export interface StepDecisionDoc {
 
 /**
  * The head of a record (src/records/record-order.ts): the newest order stamp that claimed it and who holds it. Keyed
- * like the record's lock (`lockKey`); it outlives the record, so a delete keeps its place in the record's order.
+ * by `headKey` (src/records/keys.ts); it outlives the record, so a delete keeps its place in the record's order.
  */
 export interface HeadDoc {
   _id: string;

@@ -6,9 +6,10 @@ const LEASE_MS = 15_000;
 const WAIT_MS = 30_000;
 
 /**
- * Serializes synchronous writers of one record across processes (one writer per document, docs/ferretdb.md):
- * inserting a lock document keyed by the record's `_id` is atomic everywhere. A lease expires so a crashed
- * holder cannot block the record for more than LEASE_MS.
+ * Runs short one-at-a-time jobs across processes (the check-and-record of a purge's start): inserting a lock document
+ * keyed by the job is atomic everywhere. A lease expires so a crashed holder cannot block the job for more than
+ * LEASE_MS, so what runs under it must be short and must not need fencing. Records are never locked: their writes are
+ * fenced (src/records/write-path.ts).
  */
 export class RecordLocks {
   constructor(private readonly store: Store, private readonly now: () => Date = () => new Date()) {}

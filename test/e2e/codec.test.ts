@@ -12,7 +12,7 @@ import { executionWorkflowId, WORKFLOW_TYPES } from '../../workflows/messages';
 import { expectError, startApi, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait';
 
-// SPEC §6: nothing of a record reaches Temporal in clear. Real workflows of every type run with recognisable values
+// Nothing of a record reaches Temporal in clear. Real workflows of every type run with recognisable values
 // in record data, review comments and an activity's error; each workflow's raw history, read from Temporal without
 // the codec, holds none of them and only encrypted payloads; the codec endpoint (and the Temporal CLI through it)
 // gives them back to a key allowed to read them, and to no other.

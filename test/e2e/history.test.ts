@@ -4,7 +4,7 @@ import type { ResourceDoc } from '../../src/store/documents';
 import { expectError, startApi, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait';
 
-// Version history (SPEC §2, docs: api-reference/versionhistory): every applied operation of every write path leaves
+// Version history (docs: api-reference/versionhistory): every applied operation of every write path leaves
 // one item, written by the record's writer; a retried write records once; a rejected operation records nothing.
 
 let api: TestApi;

@@ -22,7 +22,7 @@ async function counts(): Promise<Record<string, number>> {
   return { resources, relationships, profiles, relationshipDefinitions, pipelines, tasks, receipts };
 }
 
-/** The SPEC §2 error body, as JSON, with no stack trace, file path or HTML in it. */
+/** The documented error body, as JSON, with no stack trace, file path or HTML in it. */
 function expectCleanError(res: HttpResult, status: number, type: string): HttpResult['body'] {
   const body = expectError(res, status, type);
   expect(res.headers.get('content-type')).toMatch(/^application\/json\b/);
@@ -195,7 +195,7 @@ describe('routes', () => {
     expect((await api.request('GET', `${D}/profiles/provider`)).status).toBe(200);
   });
 
-  test('every error type the API answers carries the SPEC body and application/json', async () => {
+  test('every error type the API answers carries the documented error body and application/json', async () => {
     expectCleanError(await api.request('GET', `${R}/provider/x`, { key: null }), 401, 'UNAUTHENTICATED');
     const readKey = await api.key(['read'], ['demo']);
     expectCleanError(await api.request('POST', `${R}/provider`, { key: readKey, body: { data: { name: 'A' } } }), 403, 'PERMISSION_DENIED');

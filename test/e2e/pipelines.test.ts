@@ -241,7 +241,7 @@ describe('operators in triggers (the documented language, paths relative to data
   });
 });
 
-describe('supersession (SPEC §5)', () => {
+describe('supersession', () => {
   async function inReview(id: string, name: string): Promise<{ taskId: string; executionId: string }> {
     const res = await api.request('PUT', `${S}/resources/clinic/${id}`, { body: { data: { name } } });
     expect(res.status).toBe(202);

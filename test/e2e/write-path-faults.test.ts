@@ -4,7 +4,7 @@
 import { createActivities } from '../../activities';
 import { createLocalEmbedder } from '../../src/pipeline/embedder';
 import { SYSTEM_ACTOR } from '../../src/records/actor';
-import { documentId, lockKey, recordKey } from '../../src/records/keys';
+import { documentId, headKey, recordKey } from '../../src/records/keys';
 import { recordWorkflowId } from '../../workflows/messages';
 import { recordWorkflow } from '../../workflows/record';
 import { operationStamp } from '../../src/records/record-order';
@@ -67,7 +67,7 @@ test('an execution whose record a newer request claimed commits nothing, however
   const executionId = inReview.receipts[0].pipelineExecution.id as string;
   // A newer request claims the record without reaching the execution's workflow (as when its workflow had not
   // started yet when the newer request asked it to stop): only the head knows.
-  await api.services.order.claimNow(lockKey('RESOURCE', documentId('demo', 'fenced', 'late')), 's_newer');
+  await api.services.order.claimNow(headKey('RESOURCE', documentId('demo', 'fenced', 'late')), 's_newer');
   expect((await api.request('POST', `${S}/pipelines/executions/${executionId}/decision`, { body: { action: 'APPROVE' } })).status).toBe(202);
   const done = await waitFor(() => task(accepted.body.taskId), (t) => t.status !== 'PENDING', 30_000, 'the commit');
   expect(done.status).toBe('CANCELLED');

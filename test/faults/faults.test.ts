@@ -3,7 +3,7 @@ import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// SPEC §5: kill -9 of the API, the worker, MongoDB (FerretDB) or Temporal at any moment loses no accepted operation.
+// kill -9 of the API, the worker, MongoDB (FerretDB) or Temporal at any moment loses no accepted operation.
 // The run (test/faults/run.ts) starts the four kinds of process as separate OS processes (two APIs, two workers,
 // Temporal with a database file, FerretDB), drives a mixed workload through both APIs, kills processes of every kind
 // on a seeded schedule and starts them again with the same arguments, then checks the invariants. It runs in its own

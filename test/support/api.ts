@@ -41,7 +41,7 @@ export interface TestApi {
   /** Creates a key with the given roles and sources and returns its secret. */
   key(roles: string[], sources: string[]): Promise<string>;
   client: Client;
-  /** The payload codec of the API, the worker and `client` (SPEC §6). */
+  /** The payload codec of the API, the worker and `client`. */
   codec: EncryptionCodec;
   taskQueue: string;
   /** The database the API runs on. */
@@ -177,7 +177,7 @@ export async function startApi(opts: StartOptions = {}): Promise<TestApi> {
   };
 }
 
-/** Asserts the SPEC §2 error body and returns it. */
+/** Asserts the documented error body and returns it. */
 export function expectError(res: HttpResult, status: number, type: string): HttpResult['body'] {
   expect({ status: res.status, type: res.body?.type }).toEqual({ status, type });
   expect(res.body).toEqual(expect.objectContaining({ code: status, type, message: expect.any(String), details: expect.any(Array) }));

@@ -10,7 +10,7 @@ async function bundleWorkflowsOnce(): Promise<void> {
   if (process.env.SLUICE_TEST_WORKFLOW_BUNDLE) return;
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
-    // As scripts/bundle-workflows.mjs: the sandbox encodes workflow failures' messages (SPEC §6).
+    // As scripts/bundle-workflows.mjs: the sandbox encodes workflow failures' messages.
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
   });
@@ -26,7 +26,7 @@ async function bundleWorkflowsOnce(): Promise<void> {
 export default async function globalSetup(): Promise<void> {
   await bundleWorkflowsOnce();
   const { codecEnv, ensureBinaries, newCodecKey, startEphemeralStack, temporalBinary } = await import('../../scripts/stack.mjs');
-  // Every test client and worker encrypts payloads as production does (SPEC §6), with a throwaway key of the run.
+  // Every test client and worker encrypts payloads as production does, with a throwaway key of the run.
   if (!process.env.SLUICE_CODEC_KEY) Object.assign(process.env, codecEnv(newCodecKey()));
   // Tests drive the Temporal CLI too (signals, visibility queries), as a user would.
   process.env.SLUICE_TEMPORAL_CLI ??= temporalBinary();

@@ -118,7 +118,7 @@ export async function connectWorkflowEnv(): Promise<WorkflowEnv> {
   installQuietRuntime();
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
-  // The payload codec of production (SPEC §6), so the workflows run on encrypted payloads here too.
+  // The payload codec of production, so the workflows run on encrypted payloads here too.
   const { dataConverter } = testCodec();
   const client = new Client({ connection, dataConverter });
   return {

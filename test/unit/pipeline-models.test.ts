@@ -6,7 +6,7 @@ import { modelsFromConfig } from '../../src/pipeline/embedder-config';
 import { BUILTIN_MODELS, ModelRegistry } from '../../src/pipeline/models';
 import { stepPaths, StepSchema } from '../../src/schemas/pipeline';
 
-// Model ids of SEGMENTER and VECTORIZER steps (SPEC §4): the documented Clinia ids map to the local segmenter and
+// Model ids of SEGMENTER and VECTORIZER steps: the documented Clinia ids map to the local segmenter and
 // embedder; SLUICE_MODELS adds ids or sends one to an HTTP embedding endpoint.
 
 describe('the built-in model ids (docs: explanation/ingestion-pipeline/built-in-processors)', () => {

@@ -3,7 +3,7 @@ import { taskStatus, type StatusCounts } from '../../src/task-status';
 
 const counts = (c: Partial<StatusCounts>): StatusCounts => ({ SUCCESS: 0, PENDING: 0, FAILURE: 0, CANCELLED: 0, ...c });
 
-describe('taskStatus (SPEC §3)', () => {
+describe('taskStatus', () => {
   test.each<[string, Partial<StatusCounts>, ReturnType<typeof taskStatus>]>([
     ['one operation in progress', { PENDING: 1 }, 'PENDING'],
     ['one pending among successes', { SUCCESS: 99, PENDING: 1 }, 'PENDING'],

@@ -35,7 +35,7 @@ test('continues as new every `callsPerRun` activity calls with the same input, a
       const events = history.events ?? [];
       const started = events[0]?.workflowExecutionStartedEventAttributes;
       const next = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes;
-      // The history holds the input encrypted (SPEC §6): decoded with the run's codec before it is read.
+      // The history holds the input encrypted: decoded with the run's codec before it is read.
       const input = await testCodec().codec.decode(started?.input?.payloads ?? []);
       runs.push({ input: input.map((p) => JSON.parse(Buffer.from(p.data ?? []).toString()) as unknown), ended: next ? 'CONTINUED_AS_NEW' : 'COMPLETED' });
       runId = next?.newExecutionRunId ?? undefined;

@@ -4,10 +4,10 @@ import { ApiKeySchema, CreatedApiKeySchema, listOf } from '../../schemas/respons
 import { json } from '../route';
 import { apiRoute } from './deps';
 
-// Only an admin key on every source (`*`) manages keys, so no key can mint a wider one (SPEC §6).
+// Only an admin key on every source (`*`) manages keys, so no key can mint a wider one.
 const ADMIN_ALL = { roles: ['admin'], scope: 'every-source' } as const;
 
-/** Key management (SPEC §6). */
+/** Key management. */
 export const apiKeyRoutes = [
   apiRoute({
     method: 'post', path: '/admin/v1/api-keys', operationId: 'createApiKey', tag: 'API keys', summary: 'Create an API key; its secret is shown only in this answer',

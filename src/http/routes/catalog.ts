@@ -28,7 +28,7 @@ const CollectionSchema = z.object({
   pipeline: PipelineDefinitionSchema.optional().describe('The latest pipeline definition, when there is one.'),
 });
 
-/** Catalog and schema endpoints: sources, profiles, relationship definitions, pipelines (SPEC §2). */
+/** Catalog and schema endpoints: sources, profiles, relationship definitions, pipelines. */
 export const catalogRoutes = [
   apiRoute({
     method: 'put', path: '/catalog/v1/sources/{sourceKey}', operationId: 'putSource', tag: 'Catalog', summary: 'Create or update a data source (admin)',

@@ -10,7 +10,7 @@ import { apiRoute, type ApiHandlers } from './deps';
 // Temporal's codec server protocol (what the Temporal UI and CLI call): POST <endpoint>/encode and <endpoint>/decode
 // with `{payloads: [{metadata: {k: base64}, data: base64}]}`, answered in the same shape and order.
 //
-// Who may call it (SPEC §6, README "Payload encryption"):
+// Who may call it (README "Payload encryption"):
 // - decode shows record data of any source (a payload does not say which source it belongs to), so it takes a key
 //   of any role (every role reads) that reaches every source (`*`), as no other route lets a key read a source it
 //   does not have;
@@ -60,7 +60,7 @@ function checkUiToken(deps: ApiHandlers, token: string): void {
   if (!expected || !timingSafeEqual(digest(token), digest(expected))) throw new SluiceError('NOT_FOUND', 'no codec endpoint here');
 }
 
-/** The codec endpoint (SPEC §6): Temporal's payloads decoded and encoded for the Temporal UI and CLI. */
+/** The codec endpoint: Temporal's payloads decoded and encoded for the Temporal UI and CLI. */
 export const codecRoutes = [
   apiRoute({
     method: 'post', path: '/codec/decode', operationId: 'decodePayloads', tag: 'Codec', summary: 'Decode (decrypt) Temporal payloads',

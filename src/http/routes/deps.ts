@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { Services } from '../../services';
 import { route, type Route, type RouteSpec } from '../route';
 
-/** The codec endpoint's codec, and who may call it from a browser (SPEC §6). */
+/** The codec endpoint's codec, and who may call it from a browser. */
 export interface CodecEndpointDeps {
   codec: PayloadCodec;
   /** The secret path segment of the Temporal UI's codec endpoint (`/codec/ui/{token}`); without it those routes are 404. */

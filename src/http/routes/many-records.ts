@@ -12,7 +12,7 @@ const SRC = '/sources/{sourceKey}/v1';
 const INGEST = { roles: ['ingest'], scope: 'source' } as const;
 
 /**
- * Bulk, bundle and purge (SPEC §2): the requests that act on many records. They come before the record routes in the
+ * Bulk, bundle and purge: the requests that act on many records. They come before the record routes in the
  * table, so `POST .../resources/bulk` is the bulk endpoint even in a source with a profile named `bulk`.
  */
 export const manyRecordRoutes = [

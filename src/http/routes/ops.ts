@@ -10,7 +10,7 @@ import { apiRoute } from './deps';
 const NoQuery = z.object({}).strict();
 const DOCS_HTML = docsHtml();
 
-/** Liveness, readiness, metrics and the API reference; no API key needed (SPEC §2, operations endpoints). */
+/** Liveness, readiness, metrics and the API reference; no API key needed (operations endpoints). */
 export const opsRoutes = [
   apiRoute({
     method: 'get', path: '/health', operationId: 'health', tag: 'Operations', summary: 'Liveness',

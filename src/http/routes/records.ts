@@ -33,7 +33,7 @@ const containedAnswer = {
   ...ACCEPTED,
 };
 
-/** Single resource and relationship operations, tasks, pipeline executions and review decisions (SPEC §2). */
+/** Single resource and relationship operations, tasks, pipeline executions and review decisions. */
 export const recordRoutes = [
   apiRoute({
     method: 'get', path: `${SRC}/tasks/{taskId}`, operationId: 'getTask', tag: 'Tasks',
