@@ -2,10 +2,12 @@ import { historyItem, itemsBeforeReplacing, recordHistory } from '../src/records
 import { SYSTEM_ACTOR } from '../src/records/actor';
 import { cancellationSignal, heartbeat } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import type { Filter } from 'mongodb';
+import type { Collection, Filter } from 'mongodb';
 import { ACTIVE_EXECUTION_STATUSES, type ExecutionStatus, type PurgeStatus, type ReceiptStatus } from '../src/domain';
 import type { ExecutionDoc, PurgeDoc, RelationshipDoc } from '../src/store/documents';
 import { SluiceError } from '../src/errors';
+import { headKey } from '../src/records/keys';
+import type { StoredRecord } from '../src/records/record-writes';
 import type { ActivityDeps } from './deps';
 
 const ACTIVE: ExecutionStatus[] = [...ACTIVE_EXECUTION_STATUSES];
@@ -41,7 +43,7 @@ export type PurgeOutcome = { status: 'SUCCESS' } | { status: 'FAILURE'; receipt:
  */
 export function createPurgeActivities(deps: ActivityDeps) {
   const { store } = deps;
-  const { pipelines } = deps;
+  const { pipelines, order } = deps;
   const now = deps.now ?? (() => new Date());
 
   async function load(purgeId: string): Promise<PurgeDoc | null> {
@@ -68,10 +70,11 @@ export function createPurgeActivities(deps: ActivityDeps) {
       return (await store.executions.find(filter, idsOnly).sort({ _id: 1 }).limit(size).toArray()).map((d) => d._id);
     }
     if (stage === 'links') return (await store.relationships.find(linksFilter(doc), idsOnly).limit(size).toArray()).map((d) => d._id);
-    const filter = { source: doc.source, type: doc.collectionKey };
+    // In `_id` order from the last batch on: records a newer request claimed stay, and are not selected again.
+    const filter = { source: doc.source, type: doc.collectionKey, ...(doc.progress.cursor ? { _id: { $gt: doc.progress.cursor } } : {}) };
     const docs = doc.collectionType === 'resources'
-      ? await store.resources.find(filter, idsOnly).limit(size).toArray()
-      : await store.relationships.find(filter, idsOnly).limit(size).toArray();
+      ? await store.resources.find(filter, idsOnly).sort({ _id: 1 }).limit(size).toArray()
+      : await store.relationships.find(filter, idsOnly).sort({ _id: 1 }).limit(size).toArray();
     return docs.map((d) => d._id);
   }
 
@@ -86,18 +89,31 @@ export function createPurgeActivities(deps: ActivityDeps) {
     return store.executions.countDocuments({ _id: { $in: ids }, status: 'CANCELLED' });
   }
 
+  /**
+   * The records of a batch the purge may delete: those that no request answered after the purge was accepted has
+   * claimed (src/records/record-order.ts). A newer write stands, as it would against a single DELETE sent earlier.
+   */
+  async function notOvertaken<R extends { _id: string }>(doc: PurgeDoc, targetType: 'RESOURCE' | 'RELATIONSHIP', found: R[]): Promise<R[]> {
+    if (!doc.stamp) return found;
+    const heads = await order.heads(found.map((r) => headKey(targetType, r._id)));
+    return found.filter((r) => (heads.get(headKey(targetType, r._id))?.stamp ?? '') < (doc.stamp as string));
+  }
+
   /** Deletes the claimed records; counts the claimed ids that are gone (each existed when it was claimed). */
   async function deleteBatch(doc: PurgeDoc, stage: Stage, ids: string[]): Promise<number> {
     const byId = { _id: { $in: ids } };
     const entry = { action: 'DELETE' as const, taskId: doc._id, userInfo: doc.userInfo ?? SYSTEM_ACTOR };
     const at = now().toISOString();
     // Each purged record gets its DELETE history item, first: a retried batch finds the items it wrote (same `_id`s)
-    // and the records it has not deleted yet.
-    if (stage === 'records' && doc.collectionType === 'resources') {
-      const found = await store.resources.find(byId).toArray();
-      await recordHistory(store, [...(await itemsBeforeReplacing(store, 'RESOURCE', found)), ...found.map((r) => historyItem('RESOURCE', r, entry, doc._id, at))]);
-      await store.resources.deleteMany(byId);
-      return ids.length - (await store.resources.countDocuments(byId));
+    // and the records it has not deleted yet. Each delete is conditional on the version read: a record written since
+    // (by a newer request) stays.
+    if (stage === 'records') {
+      const targetType = targetTypeOf(doc);
+      const records = (targetType === 'RESOURCE' ? store.resources : store.relationships) as unknown as Collection<StoredRecord>;
+      const found = await notOvertaken(doc, targetType, await records.find(byId).toArray());
+      await recordHistory(store, [...(await itemsBeforeReplacing(store, targetType, found)), ...found.map((r) => historyItem(targetType, r, entry, doc._id, at))]);
+      await Promise.all(found.map((r) => records.deleteOne({ _id: r._id, 'meta.versionId': r.meta.versionId })));
+      return ids.length - (await records.countDocuments(byId));
     }
     const found = await store.relationships.find(byId).toArray();
     await recordHistory(store, [...(await itemsBeforeReplacing(store, 'RELATIONSHIP', found)), ...found.map((r) => historyItem('RELATIONSHIP', r, entry, doc._id, at))]);
@@ -139,7 +155,7 @@ export function createPurgeActivities(deps: ActivityDeps) {
     if (!current?.claim || current.claim.stage !== s || current.claim.batch !== batch) return true;
     const { field, value } = counter(current, stage);
     const set: Record<string, unknown> = { [field]: value + count, 'progress.batch': batch + 1 };
-    if (stage === 'cancel') set['progress.cursor'] = claimed.ids[claimed.ids.length - 1];
+    if (stage === 'cancel' || stage === 'records') set['progress.cursor'] = claimed.ids[claimed.ids.length - 1];
     await store.purges.updateOne({ _id: purgeId, 'claim.stage': s, 'claim.batch': batch }, { $set: { ...set, updatedAt: now().toISOString() }, $unset: { claim: '' } });
     return true;
   }

@@ -29,7 +29,7 @@ export function createServices(
   return {
     ...path,
     keys: new ApiKeyService(store, now),
-    purge: new PurgeService(store, catalog, locks, temporal, path.starts, now),
+    purge: new PurgeService(store, catalog, locks, temporal, path.starts, path.order, now),
     bulk: new BulkService(store, path.starts, path.order, now),
     bundle: new BundleService(store, catalog, resources, relationships, pipelines, temporal, path.starts, path.order, now),
     history: new HistoryService(store, catalog),

@@ -8,6 +8,7 @@ import type { PurgeDoc, WorkflowStartDoc } from '../store/documents';
 import type { RecordLocks } from '../store/record-lock';
 import { SA, purgeWorkflowId, WORKFLOW_TYPES, type PurgeWorkflowInput } from '../../workflows/messages';
 import type { WorkflowStarts } from '../records/workflow-starts';
+import type { RecordOrder } from '../records/record-order';
 import type { CatalogService } from '../catalog/catalog';
 import type { Purge } from '../schemas/responses';
 
@@ -42,6 +43,7 @@ export class PurgeService {
     private readonly locks: RecordLocks,
     private readonly temporal: { client: Client; taskQueue: string },
     private readonly starts: WorkflowStarts,
+    private readonly order: RecordOrder,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -102,7 +104,7 @@ export class PurgeService {
       created = {
         _id: purgeId, source, collectionType: req.collectionType, collectionKey: req.collectionKey, status: 'PENDING',
         deletedCount: 0, ...(req.collectionType === 'resources' ? { relationshipsDeletedCount: 0 } : {}), cancelledExecutions: 0,
-        createdAt: at, updatedAt: at, userInfo: by, progress: { stage: 0, batch: 0 },
+        createdAt: at, updatedAt: at, userInfo: by, progress: { stage: 0, batch: 0 }, stamp: this.order.stamp(),
       };
       await this.store.purges.insertOne({ ...created });
       await this.store.receipts.insertOne({

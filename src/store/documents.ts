@@ -288,6 +288,8 @@ export interface PurgeDoc {
   error?: { message: string };
   /** The stage and batch to run next; `claim` is the batch in flight, so a retry neither loses nor recounts it. */
   progress: { stage: number; batch: number; cursor?: string };
+  /** The order stamp taken when the purge was accepted: records claimed by newer requests stay (src/records/record-order.ts). */
+  stamp?: string;
   claim?: { stage: number; batch: number; ids: string[] };
 }
 

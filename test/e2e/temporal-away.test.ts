@@ -141,3 +141,18 @@ test('a purge whose start Temporal does not take is accepted, counts as running,
   expect(purge).toMatchObject({ status: 'SUCCESS', deletedCount: stored });
   expect((await api.request('GET', `${S}/resources/away/purge-late-1`)).status).toBe(404);
 });
+
+test('a record written after a purge was accepted, before the purge reached it, stays: the newer write stands', async () => {
+  for (const id of ['order-1', 'order-2', 'order-3']) expect((await api.request('PUT', `${S}/resources/clinic/${id}`, { body: { data: { name: `old ${id}` } } })).status).toBe(201);
+  // The purge is accepted (202) while Temporal does not take its start; it runs once the sweep starts it.
+  const accepted = await servicesWith(awayClient(api.client, () => true), { handOffTimeoutMs: 500 }).purge.start('demo', { collectionType: 'resources', collectionKey: 'clinic' }, SYSTEM_ACTOR);
+  // Answered after the purge's 202: this write is the newer request for order-2.
+  expect((await api.request('PUT', `${S}/resources/clinic/order-2`, { body: { data: { name: 'newer than the purge' } } })).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 50));
+  expect((await sweep(sweepDeps(servicesWith(api.client, {})), 0)).started).toEqual([`purge:${accepted.taskId}`]);
+  const purge = await waitFor(async () => (await api.request('GET', `${S}/purge/${accepted.taskId}`)).body, (p) => p.status !== 'PENDING', 30_000, 'the purge');
+  expect(purge.status).toBe('SUCCESS');
+  expect((await api.request('GET', `${S}/resources/clinic/order-1`)).status).toBe(404);
+  expect((await api.request('GET', `${S}/resources/clinic/order-3`)).status).toBe(404);
+  expect((await api.request('GET', `${S}/resources/clinic/order-2`)).body.data).toEqual({ name: 'newer than the purge' });
+});
