@@ -69,12 +69,7 @@ export class RecordWritePath {
    * it, so there is nothing to supersede, claim or read.
    */
   async write<D extends StoredRecord>(t: WriteTarget, action: Action, by: WriteBy, decide: (current: D | null) => Promise<Decided>, freshId = false): Promise<WriteDone<D>> {
-    const receivedAt = this.now().toISOString();
-    const op = operationOf(by);
-    const taskId = op?.taskId ?? newTaskId('SINGLE');
-    const writeId = op?.opKey ?? taskId;
-    const _id = documentId(t.source, t.type, t.id);
-    const key = headKey(t.targetType, _id);
+    const { receivedAt, op, taskId, writeId, _id, key } = this.begin(t, by);
     const receipt: ReceiptTarget = { ...t, action };
     // A newer request cancels the record's active execution now (a Temporal update); the head's claim below keeps any
     // execution that escapes it (its workflow not started yet) from committing.
@@ -125,12 +120,7 @@ export class RecordWritePath {
 
   /** DELETE of a record (a resource with the relationships that point at it); 404 when it does not exist. */
   async remove(t: WriteTarget, by: WriteBy): Promise<{ taskId: string; status: 'PERSISTED' } | Settled> {
-    const receivedAt = this.now().toISOString();
-    const op = operationOf(by);
-    const taskId = op?.taskId ?? newTaskId('SINGLE');
-    const writeId = op?.opKey ?? taskId;
-    const _id = documentId(t.source, t.type, t.id);
-    const key = headKey(t.targetType, _id);
+    const { receivedAt, op, taskId, writeId, _id, key } = this.begin(t, by);
     await this.pipelines.supersedeActive(recordKey(t.source, t.targetType, t.type, t.id));
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const current = await readRecord(this.store, t.targetType, _id);
@@ -152,6 +142,14 @@ export class RecordWritePath {
       return { taskId, status: 'PERSISTED' };
     }
     throw new SluiceError('FAILED_PRECONDITION', `${t.targetType.toLowerCase()} ${t.type}/${t.id} is busy with other writes; nothing was deleted, try again`, [], { transient: true });
+  }
+
+  /** What every write of a record starts from: its time, its bulk operation (if any), its task and write id, its keys. */
+  private begin(t: WriteTarget, by: WriteBy): { receivedAt: string; op: OperationOf | undefined; taskId: string; writeId: string; _id: string; key: string } {
+    const op = operationOf(by);
+    const taskId = op?.taskId ?? newTaskId('SINGLE');
+    const _id = documentId(t.source, t.type, t.id);
+    return { receivedAt: this.now().toISOString(), op, taskId, writeId: op?.opKey ?? taskId, _id, key: headKey(t.targetType, _id) };
   }
 
   /** Claims the record: now for a request, with its bulk's stamp for a bulk operation (`overtaken` when newer came). */
