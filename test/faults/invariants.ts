@@ -300,13 +300,18 @@ export async function checkInvariants(journal: Journal, api: ApiClient, db: Db, 
   }
 
   // Bundles: all or nothing; one the reviewer rejects is written not at all, every other one whole.
+  // A bundle with a shared record may be dropped whole by a newer request for it (every receipt CANCELLED); the
+  // presence checks look at the bundle's own records, which nobody else writes.
   for (const sent of journal.sent.filter((s) => s.via === 'bundle' && outcomes.taskOf.has(s))) {
     const states = sent.ops.map(state);
-    const present = sent.ops.filter((op) => stored.has(`${op.type}/${op.id}`)).length;
+    const own = sent.ops.filter((op) => !op.shared);
+    const present = own.filter((op) => stored.has(`${op.type}/${op.id}`)).length;
     const rejected = sent.ops.some((op) => op.verdict === 'reject');
-    if (present !== 0 && present !== sent.ops.length) problems.push({ kind: 'bundle-partial', what: `bundle ${outcomes.taskOf.get(sent)}`, detail: { present, of: sent.ops.length, states } });
+    const overtaken = sent.ops.some((op) => op.shared) && states.every((s) => s === 'cancelled');
+    if (present !== 0 && present !== own.length) problems.push({ kind: 'bundle-partial', what: `bundle ${outcomes.taskOf.get(sent)}`, detail: { present, of: own.length, states } });
     if (rejected && present > 0) problems.push({ kind: 'rejected-present', what: `bundle ${outcomes.taskOf.get(sent)}`, detail: { present } });
-    if (sent.outcome === 'accepted' && !rejected && states.some((s) => s !== 'applied')) {
+    if (overtaken && present > 0) problems.push({ kind: 'persisted-not-applied', what: `bundle ${outcomes.taskOf.get(sent)}`, detail: { present, note: 'dropped, yet written' } });
+    if (sent.outcome === 'accepted' && !rejected && !overtaken && states.some((s) => s !== 'applied')) {
       problems.push({ kind: 'bundle-not-written', what: `bundle ${outcomes.taskOf.get(sent)}`, detail: { states, errors: sent.ops.map((op) => outcomes.receipt.get(op)?.error?.message).filter(Boolean) } });
     }
   }

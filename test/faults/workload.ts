@@ -28,6 +28,8 @@ export interface Op {
   verdict?: 'approve' | 'reject';
   /** Position in its bulk or bundle (0 for a single request). */
   seq: number;
+  /** A record other requests write at the same time (sharedRecords). */
+  shared?: boolean;
   request: Sent;
 }
 
@@ -202,7 +204,7 @@ async function singleWriter(api: ApiClient, journal: Journal, rng: Rng, lane: nu
     }
     const path = `${S}/resources/${rec.type}/${rec.id}`;
     const sent = journal.start('single', method, path);
-    journal.op(sent, { ...op, seq: 0 });
+    journal.op(sent, { ...op, seq: 0, ...(rec.id.startsWith(`${prefix}x-`) || rec.id.startsWith(`${prefix}y-`) ? { shared: true } : {}) });
     const answer = await api.send(method, path, body);
     journal.answer(sent, answer);
     // Without an answer (an API is down), a client waits a little before it tries the next write.
@@ -242,7 +244,7 @@ async function bulkWriter(api: ApiClient, journal: Journal, rng: Rng, run: Runni
         const rec = rng.pick(sharedRecords(prefix));
         const d = data(rng, tag, rec.type === 'mixed' ? rng.pick(['sync', 'norm']) : undefined);
         operations.push({ action: 'UPSERT', upsert: { type: rec.type, id: rec.id, data: d } });
-        journal.op(sent, { type: rec.type, id: rec.id, tag, action: 'UPSERT', expected: expectedData(rec.type, d), seq });
+        journal.op(sent, { type: rec.type, id: rec.id, tag, action: 'UPSERT', expected: expectedData(rec.type, d), seq, shared: true });
       } else if (r < 0.9 || upserted.length === 0) {
         const verdict = rng.next() < 0.7 ? 'approve' : 'reject';
         const d = data(rng, tag, 'review', verdict);
@@ -290,6 +292,14 @@ async function bundleWriter(api: ApiClient, journal: Journal, rng: Rng, run: Run
       }
       resourceOperations.push({ action: 'CREATE', create: { type, id, data: d } });
       journal.op(sent, { type, id, tag, action: 'CREATE', expected: expectedData(type, d), ...(verdict ? { verdict } : {}), seq: i });
+    }
+    // One bundle in three also writes a shared record: a newer request for it drops the whole bundle.
+    if (rng.next() < 0.33) {
+      const rec = rng.pick(sharedRecords(prefix));
+      const tag = `${d0}-s`;
+      const d = data(rng, tag, rec.type === 'mixed' ? (withPipelines ? rng.pick(['sync', 'norm']) : 'sync') : undefined);
+      resourceOperations.push({ action: 'UPSERT', upsert: { type: rec.type, id: rec.id, data: d } });
+      journal.op(sent, { type: rec.type, id: rec.id, tag, action: 'UPSERT', expected: expectedData(rec.type, d), seq: size, shared: true });
     }
     journal.answer(sent, await api.send('POST', path, { resourceOperations }));
     await rng.sleep(1500, 4000);
