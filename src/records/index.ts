@@ -37,7 +37,7 @@ export function createWritePath(store: Store, temporal: TemporalHandOff, now: ()
   const tasks = new TaskService(store, now);
   const locks = new RecordLocks(store, now);
   const order = new RecordOrder(store, () => now().getTime());
-  const pipelines = new PipelineService(store, catalog, temporal, now);
+  const pipelines = new PipelineService(store, catalog, temporal, now, order);
   const writes = new RecordWritePath(store, order, tasks, pipelines, now);
   const resources = new ResourceService(store, catalog, writes, pipelines, now);
   const relationships = new RelationshipService(store, catalog, writes, pipelines, now);

@@ -14,7 +14,8 @@ import { receiptOfExecution, receiptSet, type ExecutionDoc, type OperationBody, 
 import { enqueueSignal, decisionSignal, executionSummary, executionWorkflowId, recordWorkflowId, SA_KEYS, supersedeUpdate, type ExecutionRef, WORKFLOW_TYPES, type RecordWorkflow } from '../../workflows/messages';
 import type { Principal } from '../services/api-keys';
 import type { CatalogService, PipelineDefinition } from '../catalog/catalog';
-import { documentId, recordKey } from './keys';
+import { documentId, headKey, recordKey } from './keys';
+import type { RecordOrder } from './record-order';
 import { readHistory } from './history';
 import { DEFAULT_HANDOFF_TIMEOUT_MS, DEFAULT_SUPERSEDE_TIMEOUT_MS, temporalUnavailable, untilTemporalTakes, type TemporalHandOff } from './temporal-calls';
 import { AssignmentService } from './assignments';
@@ -56,6 +57,9 @@ export function executionOut(doc: ExecutionDoc, withBody: boolean): Record<strin
   };
 }
 
+/** How old a step's stored decision must be before a later decision of the step signals it again (lost delivery). */
+const REDELIVER_AFTER_MS = 5000;
+
 /** The API side of pipelines: decides sync vs async, starts executions, supersedes them, takes decisions. */
 export class PipelineService {
   /** Reviewers' claims on executions waiting in review: a decision needs the key's claim, or an admin key. */
@@ -66,6 +70,7 @@ export class PipelineService {
     private readonly catalog: CatalogService,
     private readonly temporal: TemporalHandOff,
     private readonly now: () => Date = () => new Date(),
+    private readonly order?: RecordOrder,
   ) {
     this.assignments = new AssignmentService(store, now);
   }
@@ -135,7 +140,12 @@ export class PipelineService {
    * made after the execution was recorded. Such an execution is not handed over late: the newer request stands, as
    * it would have superseded this one. A commit of an older execution that landed later does not count.
    */
-  async supersededSince(execution: Pick<ExecutionDoc, '_id' | 'recordKey' | 'createdAt' | 'source' | 'operation'>): Promise<boolean> {
+  async supersededSince(execution: Pick<ExecutionDoc, '_id' | 'recordKey' | 'createdAt' | 'source' | 'operation' | 'stamp' | 'opKey'>): Promise<boolean> {
+    if (execution.stamp && this.order) {
+      // Claimed with a stamp: the record's head says whether a newer request claimed it since (record-order.ts).
+      const { target } = execution.operation;
+      return !(await this.order.holds(headKey(target.targetType, documentId(execution.source, target.type, target.id)), execution.opKey ?? execution._id));
+    }
     const newer = await this.store.executions.findOne({ recordKey: execution.recordKey, createdAt: { $gt: execution.createdAt } }, { projection: { _id: 1 } });
     if (newer) return true;
     const { target } = execution.operation;
@@ -317,6 +327,12 @@ export class PipelineService {
       if (!isDuplicateKey(err)) throw err;
       if (claim.made) await this.assignments.dropClaim(id, principal);
       const first = await this.store.stepDecisions.findOne({ _id: slot });
+      // The step still waits, and the first decision is not a few seconds old: its delivery may have been lost (the API
+      // that took it died before its signal, or Temporal was away). It is signalled again: a copy that arrives after the
+      // step was decided is bound to that step and dropped by the workflow, so this never decides two steps.
+      if (first && this.now().getTime() - Date.parse(first.decision.actedAt) > REDELIVER_AFTER_MS) {
+        await this.temporal.client.workflow.getHandle(executionWorkflowId(id)).signal(decisionSignal, { ...first.decision, stepIndex }).catch(() => undefined);
+      }
       const by = first ? ` (${first.decision.action} by ${first.decision.author.email ?? first.decision.author.id} at ${first.decision.actedAt})` : '';
       throw new SluiceError('FAILED_PRECONDITION', `step ${stepIndex} of pipeline execution '${id}' is decided already${by}; this decision changed nothing`);
     }

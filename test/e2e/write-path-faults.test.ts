@@ -139,3 +139,20 @@ test("a bulk operation whose record's workflow does not answer in time is tried 
   expect(done.counts).toEqual({ SUCCESS: 2, FAILURE: 0, CANCELLED: 0, PENDING: 0 });
   expect((await api.request('GET', `${S}/resources/fenced/unanswered`)).body.data).toEqual({ name: 'waited' });
 }, 90_000);
+
+test('a decision stored by an API that died before signalling it is delivered by the next decision of the step: no review stuck for good', async () => {
+  const accepted = await api.request('PUT', `${S}/resources/fenced/lost-decision`, { body: { data: { name: ' review lost ' } } });
+  const inReview = await waitFor(() => task(accepted.body.taskId), (t) => t.receipts?.[0]?.pipelineExecution?.status === 'IN_REVIEW', 30_000, 'the review');
+  const executionId = inReview.receipts[0].pipelineExecution.id as string;
+  // What the dead API left: the step's decision stored, its signal never sent.
+  const lost = { id: 'lost-decision', action: 'APPROVE' as const, description: 'taken, then the API died', author: { id: 'k-dead' }, actedAt: new Date(Date.now() - 60_000).toISOString() };
+  await api.store.stepDecisions.insertOne({ _id: `${executionId}:1`, source: 'demo', executionId, stepIndex: 1, decision: lost });
+  const again = await api.request('POST', `${S}/pipelines/executions/${executionId}/decision`, { body: { action: 'REJECT', description: 'a second look' } });
+  expect(again.status).toBe(409);
+  expect(again.body.message).toMatch(/step 1 .* decided already \(APPROVE by k-dead/);
+  const done = await waitFor(() => task(accepted.body.taskId), (t) => t.status !== 'PENDING', 30_000, 'the stored decision to take effect');
+  expect(done.status).toBe('SUCCESS');
+  const execution = (await api.request('GET', `${S}/pipelines/executions/${executionId}`)).body;
+  expect(execution.steps[1]).toMatchObject({ status: 'PROCESSED', decision: { id: 'lost-decision', action: 'APPROVE' } });
+  expect((await api.request('GET', `${S}/resources/fenced/lost-decision`)).body.data).toEqual({ name: 'review lost' });
+});
