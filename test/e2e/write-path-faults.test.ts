@@ -156,3 +156,31 @@ test('a decision stored by an API that died before signalling it is delivered by
   expect(execution.steps[1]).toMatchObject({ status: 'PROCESSED', decision: { id: 'lost-decision', action: 'APPROVE' } });
   expect((await api.request('GET', `${S}/resources/fenced/lost-decision`)).body.data).toEqual({ name: 'review lost' });
 });
+
+test('a bulk operation run again after it was applied and a newer request wrote the record: SUCCESS, and the newer data stays', async () => {
+  const stamp = api.services.order.stamp();
+  const taskId = `bk_again_${Date.now()}`;
+  const op = (seq: number, retried = false) => ({ taskId, seq, opKey: `${taskId}:${seq}`, receivedAt: new Date().toISOString(), userInfo: SYSTEM_ACTOR, stamp: operationStamp(stamp, seq), ...(retried ? { retried } : {}) });
+  // The first run applies the UPSERT; its receipt is lost with the worker (forced by removing it).
+  expect((await api.services.resources.upsert('demo', 'provider', 'again-1', { data: { name: 'from the bulk' } }, op(0))).status).toBe('PERSISTED');
+  await api.store.receipts.deleteMany({ taskId });
+  // A newer request writes again-1 after the bulk was accepted.
+  expect((await api.request('PUT', `${S}/resources/provider/again-1`, { body: { data: { name: 'newer' } } })).status).toBe(200);
+  // The retried chunk runs the operation again: it must not write over the newer data, and it was applied.
+  const again = await api.services.resources.upsert('demo', 'provider', 'again-1', { data: { name: 'from the bulk' } }, op(0, true));
+  expect(again).toMatchObject({ status: 'SETTLED', receipt: 'SUCCESS' });
+  expect((await api.request('GET', `${S}/resources/provider/again-1`)).body.data).toEqual({ name: 'newer' });
+  expect(await api.store.receipts.findOne({ _id: `${taskId}:0` })).toMatchObject({ status: 'SUCCESS' });
+});
+
+test('a bulk DELETE run again after it was applied: SUCCESS, not a 404 FAILURE', async () => {
+  expect((await api.request('PUT', `${S}/resources/provider/again-del`, { body: { data: { name: 'to delete' } } })).status).toBe(201);
+  const stamp = api.services.order.stamp();
+  const taskId = `bk_again_del_${Date.now()}`;
+  const op = { taskId, seq: 0, opKey: `${taskId}:0`, receivedAt: new Date().toISOString(), userInfo: SYSTEM_ACTOR, stamp: operationStamp(stamp, 0) };
+  expect((await api.services.resources.remove('demo', 'provider', 'again-del', op)).status).toBe('PERSISTED');
+  await api.store.receipts.deleteMany({ taskId });
+  const again = await api.services.resources.remove('demo', 'provider', 'again-del', { ...op, retried: true });
+  expect(again.status).toBe('PERSISTED');
+  expect(await api.store.receipts.findOne({ _id: `${taskId}:0` })).toMatchObject({ status: 'SUCCESS', action: 'DELETE' });
+});
