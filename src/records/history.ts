@@ -29,6 +29,11 @@ export function historyIdOf(targetType: TargetType, recordId: string, operationI
   }
 }
 
+/** The `_id` of the history item that the write `writeId` of a record leaves (the same on every attempt). */
+export function historyItemId(targetType: TargetType, recordDocId: string, writeId: string): string {
+  return `${historyPrefix(targetType, recordDocId)}${writeKey(recordDocId, writeId).toString('hex')}`;
+}
+
 /** The `_id` prefix of a record's history items: `{targetType}/{source}/{type}/{id}/`. */
 export function historyPrefix(targetType: TargetType, recordDocId: string): string {
   return `${targetType === 'RESOURCE' ? 'r' : 'l'}/${recordDocId}/`;
@@ -43,7 +48,7 @@ export function historyItem(targetType: TargetType, record: Stored, entry: Histo
   const operationId = KSUID.fromParts(Date.parse(at), key).string;
   const { _id, lastWrite: _w, lastWriteAt: _a, createdBy: _c, lastEntry: _e, ...payload } = record as Stored & { createdBy?: string };
   return {
-    _id: `${historyPrefix(targetType, _id)}${key.toString('hex')}`,
+    _id: historyItemId(targetType, _id, writeId),
     record: _id, targetType, source: record.source, type: record.type, id: record.id,
     operationId, taskId: entry.taskId, timestamp: at, action: entry.action, userInfo: entry.userInfo,
     payload: JSON.stringify(payload),

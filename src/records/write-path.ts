@@ -4,7 +4,7 @@ import type { Action, TargetType } from '../domain';
 import type { Store } from '../store/db';
 import type { OperationBody } from '../store/documents';
 import type { PipelineDefinition } from '../catalog/catalog';
-import { historyItem, readHistory, recordHistory } from './history';
+import { historyItem, historyItemId, readHistory, recordHistory } from './history';
 import { documentId, headKey, recordKey } from './keys';
 import { deleteRecord, readRecord, writeRecord, type RecordWrite, type StoredRecord } from './record-writes';
 import type { PipelineService } from './pipelines';
@@ -182,7 +182,8 @@ export class RecordWritePath {
    */
   private async overtaken(t: WriteTarget, action: Action, op: OperationOf, _id: string, taskId: string): Promise<Settled> {
     const receipt: ReceiptTarget = { ...t, action };
-    if (op.retried && (await readHistory(this.store, t.targetType, _id)).some((item) => item.operationId === op.opKey)) {
+    const itemId = historyItemId(t.targetType, _id, op.opKey);
+    if (op.retried && (await readHistory(this.store, t.targetType, _id)).some((item) => item._id === itemId)) {
       await this.tasks.completeReceipt(op, receipt, 'SUCCESS');
       return { status: 'SETTLED', taskId, receipt: 'SUCCESS' };
     }
