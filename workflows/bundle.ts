@@ -1,5 +1,5 @@
 import {
-  CancellationScope, condition, defineSignal, getExternalWorkflowHandle, isCancellation, log, setHandler,
+  CancellationScope, condition, defineSignal, getExternalWorkflowHandle, isCancellation, log, patched, setHandler,
 } from '@temporalio/workflow';
 import { activitiesWith } from './activity-options';
 import { executionWorkflowId, type BundleResult, type BundleWorkflowInput } from './messages';
@@ -26,6 +26,9 @@ const acts = activitiesWith({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '20 seconds',
 });
+
+/** Patch id: a dropped bundle tells its outcome to every execution, also those that reported their end. */
+const DROP_TELLS_EVERY_EXECUTION = 'drop-tells-every-execution';
 
 /** How long a dropped bundle waits for its executions to close before it settles their receipts itself. */
 const CLOSE_WAIT = '1 minute';
@@ -74,7 +77,11 @@ export async function bundleWorkflow(input: BundleWorkflowInput): Promise<Bundle
       drop = { ...(committed.seq !== undefined ? { seq: committed.seq } : {}), reason: committed.reason };
     }
     await acts.bundleDrop(taskId, drop);
-    const reachable = await tell(executionIds.filter((id) => !closed.has(id)), { outcome: 'DROPPED' });
+    // Every execution is told, the ones that reported their end too: one that had reported READY and was then cancelled
+    // by a newer request for its record reported CANCELLED and waits for the outcome (found by the fault suite: such
+    // executions, and their records' workflows, waited for good).
+    const told = patched(DROP_TELLS_EVERY_EXECUTION) ? executionIds : executionIds.filter((id) => !closed.has(id));
+    const reachable = await tell(told, { outcome: 'DROPPED' });
     // Each execution closes itself (CANCELLED); the receipts are settled once nothing else writes them.
     await condition(() => reachable.every((id) => closed.has(id)), CLOSE_WAIT);
     await acts.bundleSettle(taskId);

@@ -184,3 +184,22 @@ test('a bulk DELETE run again after it was applied: SUCCESS, not a 404 FAILURE',
   expect(again.status).toBe('PERSISTED');
   expect(await api.store.receipts.findOne({ _id: `${taskId}:0` })).toMatchObject({ status: 'SUCCESS', action: 'DELETE' });
 });
+
+test('a newer request for a record of a bundle whose execution had reported READY: the bundle is dropped and every execution ends (none waits for good)', async () => {
+  const bundle = await api.request('POST', `${S}/bundle`, { body: { resourceOperations: [
+    { action: 'CREATE', create: { type: 'fenced', id: 'bd-ready', data: { name: ' ready ' } } },
+    { action: 'CREATE', create: { type: 'fenced', id: 'bd-wait', data: { name: ' please review ' } } },
+  ], relationshipOperations: [] } });
+  expect(bundle.status).toBe(202);
+  // The first operation's execution has run its steps and reported READY; the second waits for a reviewer.
+  await waitFor(async () => api.store.executions.find({ bundleId: bundle.body.taskId }).toArray(), (es) => es.length === 2 && es.some((e) => e.status === 'IN_REVIEW') && es.some((e) => e.status === 'IN_PROGRESS' && e.steps.every((s) => s.status !== 'PENDING')), 30_000, 'one READY, one in review');
+  await new Promise((r) => setTimeout(r, 500));
+  const newer = await api.request('PUT', `${S}/resources/fenced/bd-ready`, { body: { data: { name: ' newer ' } } });
+  expect(newer.status).toBe(202);
+  const dropped = await waitFor(() => task(bundle.body.taskId), (t) => t.status !== 'PENDING', 30_000, 'the bundle');
+  expect(dropped.status).toBe('CANCELLED');
+  await waitFor(() => task(newer.body.taskId), (t) => t.status === 'SUCCESS', 30_000, 'the newer write');
+  expect((await api.request('GET', `${S}/resources/fenced/bd-ready`)).body.data).toEqual({ name: 'newer' });
+  expect((await api.request('GET', `${S}/resources/fenced/bd-wait`)).status).toBe(404);
+  expect(await api.store.executions.countDocuments({ bundleId: bundle.body.taskId, status: { $in: ['IN_PROGRESS', 'IN_REVIEW'] } })).toBe(0);
+});
