@@ -1,4 +1,4 @@
-// Lint rules of STYLE.md: type-aware promise checks, type-only imports, no import cycles, and a fence around
+// The project's lint rules: type-aware promise checks, type-only imports, no import cycles, and a fence around
 // the workflow sandbox (no Node built-ins, no database or HTTP libraries in workflows/).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';

@@ -10,7 +10,7 @@ const { bundleWorkflowCode } = require('@temporalio/worker');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const started = Date.now();
 const quiet = { trace() {}, debug() {}, info() {}, log() {}, warn: (m, meta) => console.error(m, meta ?? ''), error: (m, meta) => console.error(m, meta ?? '') };
-// The sandbox converts workflow failures itself: it needs the failure converter that encodes their messages (SPEC §6).
+// The sandbox converts workflow failures itself: it needs the failure converter that encodes their messages, so no failure message reaches Temporal in clear.
 const { code } = await bundleWorkflowCode({
   workflowsPath: path.join(root, 'dist/workflows/index.js'),
   failureConverterPath: path.join(root, 'dist/src/codec/failure-converter.js'),

@@ -53,7 +53,7 @@ async function start() {
   await ensureBinaries();
   const reachableHost = ['0.0.0.0', '::'].includes(api.host) ? '127.0.0.1' : api.host;
   const apiUrl = `http://${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${api.port}`;
-  // Payload encryption (SPEC §6): the key is generated once into .data, next to temporal.db, unless given.
+  // Payload encryption (README, Payload encryption): the key is generated once into .data, next to temporal.db, unless given.
   if (!env.SLUICE_CODEC_KEY) {
     const key = ensureCodecKey(DATA_DIR);
     Object.assign(env, codecEnv(key));

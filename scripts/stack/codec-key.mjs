@@ -1,4 +1,4 @@
-// The payload codec's key (SPEC §6: every payload Temporal stores is encrypted) and the Temporal UI's codec token,
+// The payload codec's key (every payload Temporal stores is encrypted) and the Temporal UI's codec token,
 // for the stacks these scripts run: `npm start` keeps both in its data folder, next to the Temporal database whose
 // payloads the key encrypts (generated once, reused after: a lost key leaves that history unreadable); tests and
 // benchmarks take throwaway ones. Both are secrets: files are mode 600 and neither value is ever logged.
