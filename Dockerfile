@@ -1,5 +1,7 @@
 # Image for Sluice's API and worker; docker-compose.yml runs `node dist/src/server.js` or `node dist/src/worker.js`.
-FROM node:20-slim
+# Node 26 LTS, the minor .ci/run tests on (it checks this line): move both together. The minor tag still takes
+# 26.10.x patch releases.
+FROM node:26.10-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
