@@ -1,6 +1,6 @@
 import {
   allHandlersFinished, CancellationScope, CancelledFailure, condition, continueAsNew, getExternalWorkflowHandle, isCancellation, log,
-  setHandler, startChild, workflowInfo, ParentClosePolicy, ChildWorkflowCancellationType,
+  patched, setHandler, startChild, workflowInfo, ParentClosePolicy, ChildWorkflowCancellationType,
 } from '@temporalio/workflow';
 import { activitiesWith, messageOf } from './activity-options';
 import { pipelineExecutionWorkflow } from './execution';
@@ -16,6 +16,13 @@ const commitActs = activitiesWith({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '20 seconds',
 });
+
+/**
+ * Patch id (workflow versioning): executions that will never run (overtaken while queued, or handed over after a newer one)
+ * are cancelled at once, also while another execution runs or waits for a reviewer. Before it they were cancelled only
+ * between two executions: one queued behind an execution in review stayed IN_PROGRESS, its task PENDING, until the review ended.
+ */
+const CANCEL_QUEUED_AT_ONCE = 'cancel-queued-at-once';
 
 /**
  * The one writer of a record's pipeline executions: Temporal allows one running workflow per
@@ -55,14 +62,30 @@ export async function recordWorkflow(input: RecordWorkflowInput): Promise<void> 
     await condition(() => awaited.every((id) => closed.has(id)));
   });
 
-  for (;;) {
-    if (allHandlersFinished()) closed.clear();
+  /** Cancels what `toCancel` holds, in order; an id leaves the list once its execution is closed. */
+  const cancelQueued = async (): Promise<void> => {
     while (toCancel.length) {
       const executionId = toCancel[0] as string;
       await acts.cancelQueued(executionId);
       toCancel.shift();
       closed.add(executionId);
     }
+  };
+  const atOnce = patched(CANCEL_QUEUED_AT_ONCE);
+  if (atOnce) {
+    // Beside the loop below, which waits for it: the one place that cancels queued executions.
+    void (async () => {
+      for (;;) {
+        await condition(() => toCancel.length > 0);
+        await cancelQueued();
+      }
+    })();
+  }
+
+  for (;;) {
+    if (allHandlersFinished()) closed.clear();
+    if (atOnce) await condition(() => toCancel.length === 0);
+    else await cancelQueued();
     if (pending) {
       const ref: ExecutionRef = pending;
       pending = undefined;

@@ -117,3 +117,61 @@ describe('a synchronous write while an execution waits in review', () => {
     ]);
   });
 });
+
+describe('executions that will never run are cancelled at once', () => {
+  test('one handed over after a newer one, while that one waits in review, is cancelled without waiting for the review', async () => {
+    const [waiting, older] = [uniqueId('in-review'), uniqueId('older-claim')];
+    const recordId = uniqueId('dr-replay');
+    const fakes = fakeActivities({
+      beginExecution: async () => ({ status: 'IN_PROGRESS', stepCount: 1 }),
+      runStep: async () => ({ outcome: 'REVIEW' }),
+      cancelQueued: async () => undefined,
+      finish: async () => undefined,
+    });
+    const outcome = await env.withWorker(fakes, async (taskQueue) => {
+      const handle = await start(taskQueue, `demo:RESOURCE:clinic:${recordId}`, { executionId: waiting, summary: summaryOf(waiting, recordId), stamp: '000000000000002.000000' });
+      await fakes.called('runStep');
+      // Its request claimed the record before the one in review (an older stamp), and its hand-off came later.
+      await handle.signal(enqueueSignal, { executionId: older, summary: summaryOf(older, recordId), stamp: '000000000000001.000000' });
+      const cancelled = await fakes.called('cancelQueued');
+      const child = env.client.workflow.getHandle(executionWorkflowId(waiting));
+      const whileInReview = (await child.describe()).status.name;
+      await child.signal(decisionSignal, { action: 'REJECT' });
+      await handle.result();
+      return { cancelled, whileInReview, failures: workflowTaskFailures(await handle.fetchHistory()) };
+    });
+    expect(outcome).toEqual({ cancelled: [older], whileInReview: 'RUNNING', failures: [] });
+    expect(fakes.argsOf('cancelQueued')).toEqual([[older]]);
+  });
+
+  test('a queued one overtaken while the running one cleans up is cancelled before that cleanup ends; the newest runs last', async () => {
+    const [running, overtaken, newest] = [uniqueId('running'), uniqueId('overtaken'), uniqueId('newest')];
+    const recordId = uniqueId('dr-replay');
+    const cleanup = gate();
+    const fakes = fakeActivities({
+      beginExecution: async () => ({ status: 'IN_PROGRESS', stepCount: 1 }),
+      runStep: async () => ({ outcome: 'REVIEW' }),
+      finish: async (executionId) => (executionId === running ? cleanup.opened : undefined),
+      cancelQueued: async () => undefined,
+      describeExecution: async (executionId) => summaryOf(executionId, recordId),
+    });
+    const order = await env.withWorker(fakes, async (taskQueue) => {
+      const handle = await start(taskQueue, `demo:RESOURCE:clinic:${recordId}`, { executionId: running, summary: summaryOf(running, recordId), stamp: '000000000000001.000000' });
+      await fakes.called('runStep');
+      await handle.signal(enqueueSignal, { executionId: overtaken, summary: summaryOf(overtaken, recordId), stamp: '000000000000002.000000' });
+      await fakes.called('finish');
+      await handle.signal(enqueueSignal, { executionId: newest, summary: summaryOf(newest, recordId), stamp: '000000000000003.000000' });
+      // The running execution's cleanup is still held: the overtaken one is cancelled meanwhile.
+      const cancelledFirst = await fakes.called('cancelQueued');
+      const finishedBefore = fakes.argsOf('finish').length;
+      cleanup.open();
+      await fakes.called('runStep', 2);
+      const child = env.client.workflow.getHandle(executionWorkflowId(newest));
+      await child.signal(decisionSignal, { action: 'REJECT' });
+      await handle.result();
+      return { cancelledFirst, finishedBefore };
+    });
+    expect(order).toEqual({ cancelledFirst: [overtaken], finishedBefore: 1 });
+    expect(fakes.argsOf('runStep').map((a) => a[0])).toEqual([running, newest]);
+  });
+});
