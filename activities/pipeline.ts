@@ -400,8 +400,14 @@ export function createPipelineActivities(deps: ActivityDeps) {
     finish,
 
     /** An execution superseded before it started. */
-    async cancelQueued(executionId: string): Promise<void> {
+    /**
+     * Cancels an execution that will never run (or whose child has ended). Returns its bundle when this ended it: the
+     * caller reports the cancellation there, as the execution's own workflow would have (no one else can: it never ran).
+     */
+    async cancelQueued(executionId: string): Promise<{ bundleId: string } | undefined> {
+      const doc = await load(executionId);
       await finish(executionId, 'CANCELLED', {});
+      return doc.bundleId && !TERMINAL.includes(doc.status) ? { bundleId: doc.bundleId } : undefined;
     },
   };
 }

@@ -4,7 +4,8 @@ import {
 } from '@temporalio/workflow';
 import { activitiesWith, messageOf } from './activity-options';
 import { pipelineExecutionWorkflow } from './execution';
-import { enqueueSignal, executionWorkflowId, SA_KEYS, supersedeUpdate, type ExecutionRef, type RecordWorkflowInput } from './messages';
+import { bundleOpSignal, type BundleOpReport } from './bundle';
+import { bundleWorkflowId, enqueueSignal, executionWorkflowId, SA_KEYS, supersedeUpdate, type ExecutionRef, type RecordWorkflowInput } from './messages';
 
 const acts = activitiesWith({
   startToCloseTimeout: '20 seconds',
@@ -66,7 +67,7 @@ export async function recordWorkflow(input: RecordWorkflowInput): Promise<void> 
   const cancelQueued = async (): Promise<void> => {
     while (toCancel.length) {
       const executionId = toCancel[0] as string;
-      await acts.cancelQueued(executionId);
+      await tellBundle(executionId, await acts.cancelQueued(executionId));
       toCancel.shift();
       closed.add(executionId);
     }
@@ -97,7 +98,7 @@ export async function recordWorkflow(input: RecordWorkflowInput): Promise<void> 
         if (isCancellation(err)) {
           // Superseded before the child started: nobody else closes the execution. After a child's own
           // cleanup this is a no-op, since finishing an ended execution changes nothing.
-          await acts.cancelQueued(ref.executionId);
+          await tellBundle(ref.executionId, await acts.cancelQueued(ref.executionId));
         } else {
           log.warn('execution ended with a failure', { executionId: ref.executionId, error: String(err) });
         }
@@ -114,6 +115,19 @@ export async function recordWorkflow(input: RecordWorkflowInput): Promise<void> 
     if (toCancel.length === 0 && allHandlersFinished()) return;
     await condition(() => pending !== undefined || toCancel.length > 0 || allHandlersFinished());
   }
+}
+
+/**
+ * An execution of a bundle cancelled before its workflow ran (queued, overtaken) reports it to the bundle, as its own
+ * workflow would have: the bundle drops, instead of waiting for good for an execution that will never be READY (found by
+ * the fault suite). Histories from before this have no result here, so they replay without the signal.
+ */
+async function tellBundle(executionId: string, cancelled: { bundleId: string } | undefined): Promise<void> {
+  if (!cancelled) return;
+  const report: BundleOpReport = { executionId, status: 'CANCELLED' };
+  await getExternalWorkflowHandle(bundleWorkflowId(cancelled.bundleId)).signal(bundleOpSignal, report).catch((err: unknown) => {
+    log.info('bundle did not take the report', { executionId, bundleId: cancelled.bundleId, error: String(err) });
+  });
 }
 
 /**

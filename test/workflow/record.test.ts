@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
-  decisionSignal, enqueueSignal, executionSummary, executionWorkflowId, recordWorkflowId, SA_KEYS, supersedeUpdate, WORKFLOW_TYPES,
-  type ExecutionRef, type ExecutionSummary, type RecordWorkflow,
+  bundleWorkflowId, decisionSignal, enqueueSignal, executionSummary, executionWorkflowId, recordWorkflowId, SA_KEYS, supersedeUpdate, WORKFLOW_TYPES,
+  type BundleWorkflow, type ExecutionRef, type ExecutionSummary, type RecordWorkflow,
 } from '../../workflows/messages';
 import { connectWorkflowEnv, fakeActivities, gate, uniqueId, workflowTaskFailures, type WorkflowEnv } from '../support/workflow-worker';
 
@@ -172,6 +172,36 @@ describe('executions that will never run are cancelled at once', () => {
       return { cancelledFirst, finishedBefore };
     });
     expect(order).toEqual({ cancelledFirst: [overtaken], finishedBefore: 1 });
+    expect(fakes.argsOf('runStep').map((a) => a[0])).toEqual([running, newest]);
+  });
+
+  test('an execution of a bundle cancelled while queued reports it to the bundle, which drops instead of waiting for good', async () => {
+    const [running, ofBundle, newest] = [uniqueId('running'), uniqueId('of-bundle'), uniqueId('newest')];
+    const bundle = `bd_${uniqueId('bundle')}`;
+    const recordId = uniqueId('dr-replay');
+    const fakes = fakeActivities({
+      beginExecution: async () => ({ status: 'IN_PROGRESS', stepCount: 1 }),
+      runStep: async () => ({ outcome: 'REVIEW' }),
+      finish: async () => undefined,
+      cancelQueued: async (executionId) => (executionId === ofBundle ? { bundleId: bundle } : undefined),
+      bundleStart: async () => ({ executionIds: [ofBundle] }),
+      bundleDrop: async () => undefined,
+      bundleSettle: async () => undefined,
+    });
+    const result = await env.withWorker(fakes, async (taskQueue) => {
+      const bundleRun = await env.client.workflow.start<BundleWorkflow>(WORKFLOW_TYPES.bundle, { workflowId: bundleWorkflowId(bundle), taskQueue, args: [{ taskId: bundle }] });
+      const handle = await start(taskQueue, `demo:RESOURCE:clinic:${recordId}`, { executionId: running, summary: summaryOf(running, recordId), stamp: '000000000000001.000000' });
+      await fakes.called('runStep');
+      // The bundle's execution queues behind the one in review, and a newer request overtakes it before it runs.
+      await handle.signal(enqueueSignal, { executionId: ofBundle, summary: summaryOf(ofBundle, recordId), stamp: '000000000000002.000000' });
+      await handle.signal(enqueueSignal, { executionId: newest, summary: summaryOf(newest, recordId), stamp: '000000000000003.000000' });
+      const dropped = await bundleRun.result();
+      await fakes.called('runStep', 2);
+      await env.client.workflow.getHandle(executionWorkflowId(newest)).signal(decisionSignal, { action: 'REJECT' });
+      await handle.result();
+      return dropped;
+    });
+    expect(result).toEqual({ status: 'DROPPED', reason: `the pipeline execution ${ofBundle} ended CANCELLED` });
     expect(fakes.argsOf('runStep').map((a) => a[0])).toEqual([running, newest]);
   });
 });
