@@ -21,6 +21,7 @@ import type { Store } from '../src/store/db';
 import type { ChunkReceipt, ReceiptDoc, ResourceDoc, TaskDoc } from '../src/store/documents';
 import { writeErrorsOf } from '../src/store/insert-batcher';
 import { unpackJson } from '../src/store/packed';
+import { MALFORMED } from '../src/services/bulk';
 import type { ActivityDeps } from './deps';
 import { createPipelineActivities } from './pipeline';
 import { executionWorkflowId } from '../workflows/messages';
@@ -79,7 +80,7 @@ export class ChunkRunner {
   private readonly tasks: TaskService;
   private readonly pipelines: PipelineService;
   private readonly order: RecordOrder;
-  private readonly cancelQueued: (executionId: string) => Promise<void>;
+  private readonly cancelQueued: (executionId: string) => Promise<unknown>;
   private readonly now: () => Date;
 
   constructor(deps: ActivityDeps) {
@@ -172,6 +173,12 @@ export class ChunkRunner {
         taskId, seq, opKey: `${taskId}:${seq}`, receivedAt: task.createdAt, userInfo: task.userInfo ?? SYSTEM_ACTOR,
         ...(task.stamp ? { stamp: operationStamp(task.stamp, seq) } : {}), ...(retry ? { retried: true } : {}),
       };
+      const malformed = raw[MALFORMED] as { line: number; message: string } | undefined;
+      if (malformed) {
+        // A line of an NDJSON body that was not an operation: its receipt names the line.
+        settleHere(seq, raw, { status: 'FAILURE', error: { type: 'INVALID_ARGUMENT', message: malformed.message, details: [{ path: `line ${malformed.line}`, message: malformed.message }] } });
+        continue;
+      }
       if (targetType === 'RESOURCE') {
         const parsed = ResourceOperationSchema.safeParse(raw);
         if (!parsed.success) {

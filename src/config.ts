@@ -31,7 +31,10 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_SINGLE: bytes.default(1024 * 1024),
   BODY_LIMIT_BUNDLE: bytes.default(5 * 1024 * 1024),
-  BODY_LIMIT_BULK: bytes.default(64 * 1024 * 1024),
+  /** A bulk's body is streamed, never held whole: up to 5 GB (Clinia's documented maximum), the default. */
+  BODY_LIMIT_BULK: bytes.max(5 * 1024 ** 3, 'must be at most 5 GiB (5368709120)').default(5 * 1024 ** 3),
+  /** The payload codec endpoints' bodies (lists of Temporal payloads), parsed whole. */
+  BODY_LIMIT_CODEC: bytes.default(64 * 1024 * 1024),
   /** How long a catalog read of the write path is kept in a process; changes through another process are seen within it. */
   SLUICE_CATALOG_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   SLUICE_WORKFLOW_BUNDLE: z.string().min(1).optional(),

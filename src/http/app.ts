@@ -29,7 +29,7 @@ export type AppDeps = Omit<Services, 'locks'> & {
 export function createConfiguredApp(config: Config, store: Store, connection: Connection, services: Services, logger: Logger, codec: CodecEndpointDeps['codec']): Express {
   return createApp({
     logger,
-    limits: { single: config.BODY_LIMIT_SINGLE, bundle: config.BODY_LIMIT_BUNDLE, bulk: config.BODY_LIMIT_BULK },
+    limits: { single: config.BODY_LIMIT_SINGLE, bundle: config.BODY_LIMIT_BUNDLE, bulk: config.BODY_LIMIT_BULK, codec: config.BODY_LIMIT_CODEC },
     codec: { codec, corsOrigins: config.SLUICE_CODEC_CORS_ORIGINS, ...(config.SLUICE_CODEC_UI_TOKEN ? { uiToken: config.SLUICE_CODEC_UI_TOKEN } : {}) },
     ...services,
     ready: async () => {

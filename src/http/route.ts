@@ -41,6 +41,9 @@ export interface Reply {
   text?: { contentType: string; content: string };
 }
 
+/** The body size limits (BODY_LIMIT_*): a route names the one it takes. */
+export type BodyLimitKind = 'single' | 'bundle' | 'bulk' | 'codec';
+
 /** One documented answer of a route. */
 export interface ResponseSpec {
   description: string;
@@ -58,6 +61,8 @@ export interface RouteContext<P, Q, B, D> {
   /** Who the request's writes are recorded for (the history items' `userInfo`): the key's id and e-mail. */
   actor: Actor;
   deps: D;
+  /** A streamed route's body limit in bytes (its handler reads `req` itself); 0 elsewhere. */
+  bodyLimit: number;
   req: Request;
   res: Response;
 }
@@ -83,8 +88,13 @@ export interface RouteSpec<D, Path extends string, P extends Record<string, z.Zo
   params?: P;
   query?: Q;
   body?: B;
-  /** Which body size limit applies (bulk and bundle take larger bodies). */
-  bodyLimit?: 'single' | 'bundle' | 'bulk';
+  /** Which body size limit applies (bulk and bundle take larger bodies, the codec endpoints' payload lists too). */
+  bodyLimit?: BodyLimitKind;
+  /**
+   * The handler reads the body itself, as a stream (`req`), within `bodyLimit`: nothing parses or validates it before.
+   * `body` and `bodyTypes` then only document it.
+   */
+  stream?: boolean;
   /** Content types the body may have; JSON by default. */
   bodyTypes?: readonly string[];
   responses: Record<number, ResponseSpec>;
@@ -107,7 +117,8 @@ export interface Route<D> {
   params: z.ZodObject;
   query?: z.ZodType;
   body?: z.ZodType;
-  bodyLimit: 'single' | 'bundle' | 'bulk';
+  bodyLimit: BodyLimitKind;
+  stream: boolean;
   bodyTypes: readonly string[];
   responses: Record<number, ResponseSpec>;
   errors: Partial<Record<ErrorType, string>>;
@@ -160,6 +171,7 @@ export function route<D, Path extends string, P extends Record<string, z.ZodType
     ...(spec.query ? { query: spec.query } : {}),
     ...(spec.body ? { body: spec.body } : {}),
     bodyLimit: spec.bodyLimit ?? 'single',
+    stream: spec.stream ?? false,
     bodyTypes: spec.bodyTypes ?? ['application/json'],
     responses: spec.responses,
     errors: spec.errors ?? {},

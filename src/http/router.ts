@@ -6,13 +6,9 @@ import type { ApiKeyService, Principal } from '../services/api-keys';
 import type { CatalogService } from '../catalog/catalog';
 import { findJsonHazard } from '../schemas/json-guard';
 import { authenticate, authorize, principalOf } from './auth';
-import type { Reply, Route } from './route';
+import type { BodyLimitKind, Reply, Route } from './route';
 
-export interface BodyLimits {
-  single: number;
-  bundle: number;
-  bulk: number;
-}
+export type BodyLimits = Record<BodyLimitKind, number>;
 
 export interface RouterDeps<D> {
   keys: ApiKeyService;
@@ -75,7 +71,10 @@ export function routerOf<D>(routes: readonly Route<D>[], deps: RouterDeps<D>): R
     single: bodyParser(deps.limits.single),
     bundle: bodyParser(deps.limits.bundle),
     bulk: bodyParser(deps.limits.bulk),
+    codec: bodyParser(deps.limits.codec),
   };
+  /** A streamed route's handler reads the body itself: nothing is parsed before. */
+  const parserOf = (r: Route<D>): RequestHandler[] => (r.stream ? [] : [parsers[r.bodyLimit]]);
   for (const r of routes) {
     const chain: RequestHandler[] = [];
     if (r.access !== 'public') {
@@ -86,16 +85,16 @@ export function routerOf<D>(routes: readonly Route<D>[], deps: RouterDeps<D>): R
         authorize(principalOf(res), access.roles, source);
         if (r.path.startsWith(SOURCE_PREFIX)) await deps.catalog.getSource(sourceKey ?? '');
         next();
-      }, parsers[r.bodyLimit]);
+      }, ...parserOf(r));
     } else if (r.body) {
       // A public route with a body (the Temporal UI's codec route, whose credential is in its path) parses it too.
-      chain.push(parsers[r.bodyLimit]);
+      chain.push(...parserOf(r));
     }
     chain.push(async (req: Request, res: Response) => {
       const params = parseOrThrow(r.params, req.params, 'path parameters') as Record<string, string>;
       const query = r.query ? parseOrThrow(r.query, req.query, 'query parameters') : {};
       let body: unknown;
-      if (r.body) {
+      if (r.body && !r.stream) {
         if (req.body === undefined) throw new SluiceError('INVALID_ARGUMENT', 'a JSON request body is required');
         // Before any recursive code (zod, JSON Patch) walks the body: a hostile depth must not exhaust the stack.
         const hazard = findJsonHazard(req.body, MAX_BODY_DEPTH);
@@ -103,7 +102,7 @@ export function routerOf<D>(routes: readonly Route<D>[], deps: RouterDeps<D>): R
         body = parseOrThrow(r.body, req.body, 'request body');
       }
       const principal = r.access === 'public' ? ANONYMOUS : principalOf(res);
-      send(res, await r.handler({ params, query, body, principal, actor: actorOf(principal), deps: deps.handlers, req, res }));
+      send(res, await r.handler({ params, query, body, principal, actor: actorOf(principal), deps: deps.handlers, bodyLimit: r.stream ? deps.limits[r.bodyLimit] : 0, req, res }));
     });
     router[r.method](expressPath(r.path), ...chain);
   }

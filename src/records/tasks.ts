@@ -8,7 +8,7 @@ import { taskStatus, type StatusCounts } from '../task-status';
 import { packJson, unpackJson } from '../store/packed';
 
 /** A receipt as the API shows it: the stored one without its storage keys. */
-export type Receipt = Omit<ReceiptDoc, '_id' | 'seq' | 'source'>;
+export type Receipt = Omit<ReceiptDoc, '_id' | 'seq' | 'source'> & { index?: number };
 
 /** An operation inside a bulk or bundle task: its task, its position, and the key its writes carry. */
 export interface OperationOf {
@@ -78,7 +78,10 @@ function receiptError(status: ReceiptDoc['status'], error: NonNullable<ReceiptDo
 export function receiptOut(doc: ReceiptDoc): Receipt {
   const { taskId, action, targetType, type, id, status, receivedAt, completedAt, error, pipelineExecution } = doc;
   return {
-    taskId, action, targetType, type, id, status, receivedAt,
+    taskId,
+    // The operation's position in its bulk or bundle request (from 0); a single request's only receipt has none.
+    ...(taskId.startsWith('s_') ? {} : { index: doc.seq }),
+    action, targetType, type, id, status, receivedAt,
     ...(completedAt ? { completedAt } : {}),
     ...(error ? { error: receiptError(status, error) } : {}),
     ...(pipelineExecution ? { pipelineExecution } : {}),

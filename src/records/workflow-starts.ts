@@ -21,6 +21,16 @@ export class WorkflowStarts {
     return doc;
   }
 
+  /** Marks a start whose task is still being staged (a streamed bulk) as alive: the sweep leaves it alone meanwhile. */
+  async touch(id: string): Promise<void> {
+    await this.store.workflowStarts.updateOne({ _id: id }, { $set: { stagingAt: this.now().toISOString() } });
+  }
+
+  /** Completes a start recorded before its staging: its arguments and what was staged, now known. */
+  async staged(id: string, fields: Pick<WorkflowStartDoc, 'args' | 'staged' | 'staticSummary'>): Promise<void> {
+    await this.store.workflowStarts.updateOne({ _id: id }, { $set: fields, $unset: { stagingAt: '' } });
+  }
+
   /**
    * Starts the workflow, retrying while Temporal is unavailable; a workflow of that id that runs or ran already is
    * the same start, made before. Then the record goes. False when Temporal did not take it in time (the record stays,
@@ -56,7 +66,7 @@ export class WorkflowStarts {
     const out: WorkflowStartDoc[] = [];
     for (let after = ''; ;) {
       const page = await this.store.workflowStarts.find({ _id: { $gt: after } }).sort({ _id: 1 }).limit(500).toArray();
-      out.push(...page.filter((d) => d.createdAt < before));
+      out.push(...page.filter((d) => (d.stagingAt ?? d.createdAt) < before));
       if (page.length < 500) return out;
       after = (page.at(-1) as WorkflowStartDoc)._id;
     }
@@ -69,7 +79,8 @@ export class WorkflowStarts {
   async resume(doc: WorkflowStartDoc): Promise<'started' | 'removed' | 'unavailable'> {
     if (await this.store.tasks.findOne({ _id: doc.taskId }, { projection: { _id: 1 } })) return (await this.start(doc)) ? 'started' : 'unavailable';
     const ids = Array.from({ length: doc.staged }, (_, i) => `${doc.taskId}:${i}`);
-    if (doc.kind === 'BULK') await this.store.bulkChunks.deleteMany({ _id: { $in: ids } });
+    // A bulk's chunks by task: a streamed bulk's start does not know how many it staged before its API died.
+    if (doc.kind === 'BULK') await this.store.bulkChunks.deleteMany({ taskId: doc.taskId });
     else if (doc.kind === 'PURGE') {
       await this.store.receipts.deleteMany({ _id: { $in: ids } });
       await this.store.purges.deleteOne({ _id: doc.taskId });

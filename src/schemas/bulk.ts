@@ -25,10 +25,10 @@ export const RelationshipOperationSchema = z.discriminatedUnion('action', [
 export type RelationshipOperation = z.infer<typeof RelationshipOperationSchema>;
 
 /**
- * The bulk envelope: only its shape is checked at the door (a malformed envelope is a 400); each operation
- * is validated when it runs, and an invalid one is a FAILURE receipt, not a 400 for the request.
+ * The bulk envelope, as documented: the API checks it as the body streams in (services/bulk-stream.ts; a malformed
+ * envelope is a 400); each operation is validated when it runs, and an invalid one is a FAILURE receipt.
  */
 export const BulkBodySchema = z
-  .object({ operations: z.array(z.object({ action: z.string() }).loose()).min(1, 'must hold at least one operation').max(100_000, 'a bulk holds at most 100,000 operations') })
+  .object({ operations: z.array(z.object({ action: z.string() }).loose()).min(1, 'must hold at least one operation') })
   .strict();
 export type BulkBody = z.infer<typeof BulkBodySchema>;

@@ -7,6 +7,8 @@ import type { BulkChunkDoc } from '../store/documents';
 import { packJson } from '../store/packed';
 import type { WorkflowStarts } from '../records/workflow-starts';
 import { WORKFLOW_TYPES, type BulkWorkflowInput } from '../../workflows/messages';
+import { SluiceError } from '../errors';
+import type { StreamedOperation } from './bulk-stream';
 
 /** Operations staged per chunk document; a chunk is what one activity processes. */
 export const CHUNK_SIZE = 1000;
@@ -26,45 +28,103 @@ export class BulkService {
   ) {}
 
   /**
-   * Stages the operations and starts the bulk's workflow: 202 `{taskId, bulkId, status:'ACCEPTED'}`. The start is
-   * recorded before anything is staged: once the task is written the bulk is accepted, and if Temporal does not take
-   * the start within the hand-off deadline, the worker's sweep starts it later (WorkflowStarts).
+   * Stages the operations as they arrive and starts the bulk's workflow: 202 `{taskId, bulkId, status:'ACCEPTED'}`.
+   * `operations` is a list, or the stream of a request body (bulk-stream.ts): the body is never held whole, each chunk
+   * is written as soon as it is full. The start is recorded before anything is staged, and touched with each chunk, so
+   * that the sweep neither starts a bulk whose task is missing nor removes a bulk still arriving. Once the task is
+   * written the bulk is accepted, and if Temporal does not take the start within the hand-off deadline, the worker's
+   * sweep starts it later (WorkflowStarts). A body that ends with an error (malformed envelope, over the limit, the
+   * client gone) leaves nothing: what was staged is removed, and no task is written.
    */
-  async accept(source: string, targetType: TargetType, operations: Record<string, unknown>[], by: Actor): Promise<{ taskId: string; bulkId: string; status: 'ACCEPTED' }> {
+  async accept(source: string, targetType: TargetType, operations: Iterable<Record<string, unknown>> | AsyncIterable<StreamedOperation>, by: Actor): Promise<{ taskId: string; bulkId: string; status: 'ACCEPTED' }> {
     const taskId = newTaskId('BULK');
     const at = this.now().toISOString();
-    // Generated ids are fixed now, so a retried chunk creates the same records, never a second one.
-    for (const op of operations) {
-      const create = op.action === 'CREATE' && targetType === 'RESOURCE' ? (op.create as Record<string, unknown> | undefined) : undefined;
-      if (create && typeof create === 'object' && (create.id === undefined || create.id === '@rootId')) create.id = newId();
-    }
-    // Chunks by count and by size; each operation is serialized once, and its chunk packed from those.
-    const chunks: { start: number; parts: string[]; bytes: number }[] = [];
-    operations.forEach((op, i) => {
-      const json = JSON.stringify(op);
-      const last = chunks[chunks.length - 1];
-      if (!last || last.parts.length >= CHUNK_SIZE || last.bytes + json.length > CHUNK_BYTES) chunks.push({ start: i, parts: [json], bytes: json.length });
-      else {
-        last.parts.push(json);
-        last.bytes += json.length;
-      }
-    });
-    const docs: BulkChunkDoc[] = await Promise.all(chunks.map(async (c, chunk) => ({
-      _id: `${taskId}:${chunk}`, taskId, chunk, start: c.start, ops: await packJson(`[${c.parts.join(',')}]`),
-    })));
-    const input: BulkWorkflowInput = { taskId, chunkCount: docs.length, next: 0 };
     const start = await this.starts.intend({
-      _id: `bulk:${taskId}`, kind: 'BULK', taskId, workflowType: WORKFLOW_TYPES.bulk, args: [input], staged: docs.length,
-      staticSummary: `Bulk ${taskId} of source ${source}: ${operations.length} ${targetType.toLowerCase()} operations`,
+      _id: `bulk:${taskId}`, kind: 'BULK', taskId, workflowType: WORKFLOW_TYPES.bulk, args: [], staged: 0, stagingAt: at,
+      staticSummary: `Bulk ${taskId} of source ${source}`,
     });
-    for (let i = 0; i < docs.length; i += 20) await this.store.bulkChunks.insertMany(docs.slice(i, i + 20));
+    const chunkStarts: number[] = [];
+    let count = 0;
+    try {
+      let parts: string[] = [];
+      let bytes = 0;
+      // One chunk's write is in flight while the next one fills: the body is read at the pace the database takes it.
+      let writing: Promise<void> = Promise.resolve();
+      const flush = async (): Promise<void> => {
+        if (parts.length === 0) return;
+        const chunk = chunkStarts.length;
+        chunkStarts.push(count - parts.length);
+        const packed = packJson(`[${parts.join(',')}]`);
+        parts = [];
+        bytes = 0;
+        const doc: BulkChunkDoc = { _id: `${taskId}:${chunk}`, taskId, chunk, start: chunkStarts[chunk] as number, ops: await packed };
+        await writing;
+        writing = (async () => {
+          await this.store.bulkChunks.insertOne(doc);
+        })();
+        // Awaited by the next flush or after the last; a failure meanwhile must not count as unhandled.
+        writing.catch(() => undefined);
+      };
+      let touched = Date.now();
+      for await (const item of items(operations)) {
+        if (Date.now() - touched > TOUCH_EVERY_MS) {
+          touched = Date.now();
+          await this.starts.touch(start._id);
+        }
+        // Generated ids are fixed now, so a retried chunk creates the same records, never a second one.
+        const op = 'op' in item ? withGeneratedId(item.op, targetType) : { [MALFORMED]: item.malformed };
+        const json = JSON.stringify(op);
+        if (parts.length >= CHUNK_SIZE || bytes + json.length > CHUNK_BYTES) await flush();
+        parts.push(json);
+        bytes += json.length;
+        count++;
+      }
+      await flush();
+      await writing;
+      if (count === 0) throw new SluiceError('INVALID_ARGUMENT', 'invalid request body', [{ path: 'operations', message: 'must hold at least one operation' }]);
+    } catch (err) {
+      await this.dropStaged(taskId, start._id, chunkStarts.length);
+      throw err;
+    }
+    const input: BulkWorkflowInput = { taskId, chunkCount: chunkStarts.length, next: 0 };
+    const summary = `Bulk ${taskId} of source ${source}: ${count} ${targetType.toLowerCase()} operations`;
+    await this.starts.staged(start._id, { args: [input], staged: chunkStarts.length, staticSummary: summary });
     // The bulk's place in each of its records' order (src/records/record-order.ts): a request for one of them answered
     // after this one overtakes the operation, which then ends CANCELLED instead of writing over it.
     await this.store.tasks.insertOne({
-      _id: taskId, source, kind: 'BULK', targetType, operationCount: operations.length, chunkStarts: chunks.map((c) => c.start), userInfo: by, createdAt: at,
+      _id: taskId, source, kind: 'BULK', targetType, operationCount: count, chunkStarts, userInfo: by, createdAt: at,
       stamp: this.order.stamp(),
     });
-    await this.starts.start(start);
+    await this.starts.start({ ...start, args: [input], staged: chunkStarts.length, staticSummary: summary });
     return { taskId, bulkId: taskId, status: 'ACCEPTED' };
   }
+
+  /** Removes what a bulk that was not accepted staged, and its recorded start; what fails here the sweep removes. */
+  private async dropStaged(taskId: string, startId: string, chunks: number): Promise<void> {
+    try {
+      if (chunks > 0) await this.store.bulkChunks.deleteMany({ _id: { $in: Array.from({ length: chunks }, (_, i) => `${taskId}:${i}`) } });
+      await this.store.workflowStarts.deleteOne({ _id: startId });
+    } catch {
+      // The sweep finds the start without a task after its grace period and removes the chunks (WorkflowStarts.resume).
+    }
+  }
+}
+
+/** The key a staged operation that could not be parsed is kept under: its chunk's run gives it a FAILURE receipt. */
+export const MALFORMED = '$malformed';
+
+/** How often a bulk still arriving touches its start: the sweep leaves a start alone while it is touched (its grace is minutes). */
+const TOUCH_EVERY_MS = 30_000;
+
+function items(operations: Iterable<Record<string, unknown>> | AsyncIterable<StreamedOperation>): AsyncIterable<StreamedOperation> {
+  if (Symbol.asyncIterator in operations) return operations;
+  return (async function* () {
+    for (const op of operations) yield { op };
+  })();
+}
+
+function withGeneratedId(op: Record<string, unknown>, targetType: TargetType): Record<string, unknown> {
+  const create = op.action === 'CREATE' && targetType === 'RESOURCE' ? (op.create as Record<string, unknown> | undefined) : undefined;
+  if (create && typeof create === 'object' && (create.id === undefined || create.id === '@rootId')) create.id = newId();
+  return op;
 }

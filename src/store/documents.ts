@@ -346,6 +346,8 @@ export interface WorkflowStartDoc {
   keywords?: Record<string, string>;
   /** How many documents the API stages under `{taskId}:{n}` (a bulk's chunks, a bundle's receipts, a purge's receipt), to remove if the task never came to be. */
   staged: number;
+  /** While a streamed bulk is still arriving: when it last staged a chunk (the sweep's grace counts from it). */
+  stagingAt?: string;
   createdAt: string;
 }
 

@@ -15,7 +15,7 @@ afterAll(async () => {
 test('the real app logs one JSON line per request and never the API key', async () => {
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
-  const app = createApp({ logger, limits: { single: 1 << 20, bundle: 5 << 20, bulk: 16 << 20 }, ...api.services, ready: async () => undefined, codec: { codec: api.codec, corsOrigins: [] } });
+  const app = createApp({ logger, limits: { single: 1 << 20, bundle: 5 << 20, bulk: 16 << 20, codec: 64 << 20 }, ...api.services, ready: async () => undefined, codec: { codec: api.codec, corsOrigins: [] } });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -113,7 +113,7 @@ describe('GET /openapi.json', () => {
 
   test('documents exactly the routes the app serves', () => {
     // Only the route table is read, so the app needs no working dependencies beyond the real services.
-    const deps = { logger: pino({ level: 'silent' }), limits: { single: 1, bundle: 1, bulk: 1 }, ...api.services, ready: async () => undefined, codec: { codec: api.codec, corsOrigins: [] } };
+    const deps = { logger: pino({ level: 'silent' }), limits: { single: 1, bundle: 1, bulk: 1, codec: 1 }, ...api.services, ready: async () => undefined, codec: { codec: api.codec, corsOrigins: [] } };
     const app = createApp(deps as Parameters<typeof createApp>[0]);
     const served = [...new Set(appRoutes((app as unknown as { router: { stack: Layer[] } }).router.stack))].sort();
     expect(served.length).toBeGreaterThan(30);

@@ -117,7 +117,7 @@ export async function startApi(opts: StartOptions = {}): Promise<TestApi> {
   const app = createApp({
     // Errors only (a full run logs none): a 5xx in CI shows its cause (TEST_LOG_LEVEL overrides).
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' }),
-    limits: { single: 1024 * 1024, bundle: 5 * 1024 * 1024, bulk: 16 * 1024 * 1024 },
+    limits: { single: 1024 * 1024, bundle: 5 * 1024 * 1024, bulk: 16 * 1024 * 1024, codec: 64 * 1024 * 1024 },
     ...services,
     ready: async () => {
       await store.db.command({ ping: 1 });

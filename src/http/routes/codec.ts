@@ -65,14 +65,14 @@ export const codecRoutes = [
   apiRoute({
     method: 'post', path: '/codec/decode', operationId: 'decodePayloads', tag: 'Codec', summary: 'Decode (decrypt) Temporal payloads',
     description: 'The Temporal CLI calls it with `--codec-endpoint <base>/codec --codec-auth "Bearer <key>"`. Payloads that are not encrypted come back as sent.',
-    access: DECODE, bearer: true, body: CodecPayloadsSchema, bodyLimit: 'bulk',
+    access: DECODE, bearer: true, body: CodecPayloadsSchema, bodyLimit: 'codec',
     responses: answer, errors: DECODE_ERRORS,
     handler: ({ body, deps }) => run(deps, 'decode', body),
   }),
   apiRoute({
     method: 'post', path: '/codec/encode', operationId: 'encodePayloads', tag: 'Codec', summary: 'Encode (encrypt) Temporal payloads',
     description: 'What the Temporal CLI and UI call before they send a signal or start a workflow. Payloads already encrypted come back as sent.',
-    access: ENCODE, bearer: true, body: CodecPayloadsSchema, bodyLimit: 'bulk',
+    access: ENCODE, bearer: true, body: CodecPayloadsSchema, bodyLimit: 'codec',
     responses: answer,
     handler: ({ body, deps }) => run(deps, 'encode', body),
   }),

@@ -1,4 +1,5 @@
 import { BulkBodySchema } from '../../schemas/bulk';
+import { BULK_BODY_TYPES, streamedOperations } from '../../services/bulk-stream';
 import { BundleBodySchema } from '../../schemas/bundle';
 import { PurgeBodySchema } from '../../schemas/purge';
 import { TaskQuerySchema } from '../../schemas/records';
@@ -18,15 +19,27 @@ const INGEST = { roles: ['ingest'], scope: 'source' } as const;
 export const manyRecordRoutes = [
   ...(['resources', 'relationships'] as const).map((collection) => apiRoute({
     method: 'post', path: `${SRC}/${collection}/bulk`, operationId: collection === 'resources' ? 'bulkResources' : 'bulkRelationships', tag: 'Bulk',
-    summary: `Run up to 100,000 ${collection === 'resources' ? 'resource' : 'relationship'} operations (ingest keys); always asynchronous`,
-    description: 'Only the envelope is checked here (400 when malformed). Operations run in order and independently: an invalid one is a FAILURE receipt. Poll the task (`bk_...`).',
-    access: INGEST, body: BulkBodySchema, bodyLimit: 'bulk',
+    summary: `Run any number of ${collection === 'resources' ? 'resource' : 'relationship'} operations, up to 5 GB, as JSON or NDJSON (ingest keys); always asynchronous`,
+    description: 'The body is streamed, never held whole, and staged in chunks as it arrives; its limit is BODY_LIMIT_BULK (5 GiB by default: a 413 above it). '
+      + 'JSON: the envelope `{"operations":[...]}`, checked as it streams (400 when malformed, and nothing is kept). NDJSON (`application/x-ndjson`): one operation per line; '
+      + 'a line that is not a JSON object with an `action` is that operation\'s FAILURE receipt, naming its line. Gzip bodies (`Content-Encoding: gzip`) are taken. '
+      + 'Operations run in order and independently: an invalid one is a FAILURE receipt. Receipts carry `index`, the operation\'s position in the request. Poll the task (`bk_...`).',
+    access: INGEST, body: BulkBodySchema, bodyLimit: 'bulk', stream: true, bodyTypes: BULK_BODY_TYPES,
     responses: { 202: json('ACCEPTED: the bulk runs in Temporal.', BulkAcceptedSchema) },
-    errors: NO_SOURCE,
-    handler: async ({ params, body, actor, deps }) => ({
-      status: 202,
-      body: await deps.bulk.accept(params.sourceKey, collection === 'resources' ? 'RESOURCE' : 'RELATIONSHIP', body.operations, actor),
-    }),
+    errors: { ...NO_SOURCE, CONTENT_TOO_LARGE: 'the body is over BODY_LIMIT_BULK', UNSUPPORTED_MEDIA_TYPE: 'the body is neither JSON nor NDJSON, or its encoding is not identity, gzip or deflate' },
+    handler: async ({ params, actor, deps, req, res, bodyLimit }) => {
+      try {
+        return {
+          status: 202,
+          body: await deps.bulk.accept(params.sourceKey, collection === 'resources' ? 'RESOURCE' : 'RELATIONSHIP',
+            streamedOperations(req, req.headers['content-type'] ?? '', req.headers['content-encoding'], bodyLimit), actor),
+        };
+      } catch (err) {
+        // Refused before its body ended (413, a malformed envelope): the rest is not worth reading on a kept-alive connection.
+        if (!req.complete) res.setHeader('Connection', 'close');
+        throw err;
+      }
+    },
   })),
   ...(['resources', 'relationships'] as const).map((collection) => apiRoute({
     method: 'get', path: `${SRC}/${collection}/bulk/{bulkId}`, operationId: collection === 'resources' ? 'getBulk' : 'getRelationshipsBulk', tag: 'Bulk',
