@@ -36,13 +36,21 @@ export class BulkService {
    * sweep starts it later (WorkflowStarts). A body that ends with an error (malformed envelope, over the limit, the
    * client gone) leaves nothing: what was staged is removed, and no task is written.
    */
-  async accept(source: string, targetType: TargetType, operations: Iterable<Record<string, unknown>> | AsyncIterable<StreamedOperation>, by: Actor): Promise<{ taskId: string; bulkId: string; status: 'ACCEPTED' }> {
+  async accept(
+    source: string, targetType: TargetType, operations: Iterable<Record<string, unknown>> | AsyncIterable<StreamedOperation>, by: Actor,
+    opts: { idempotencyKey?: string } = {},
+  ): Promise<{ taskId: string; bulkId: string; status: 'ACCEPTED'; replayed?: true }> {
+    const key = opts.idempotencyKey === undefined ? undefined : `${source}:${opts.idempotencyKey}`;
+    const before = key ? await this.acceptedWith(key) : undefined;
+    if (before) return { taskId: before.taskId, bulkId: before.taskId, status: 'ACCEPTED', replayed: true };
     const taskId = newTaskId('BULK');
     const at = this.now().toISOString();
     const start = await this.starts.intend({
       _id: `bulk:${taskId}`, kind: 'BULK', taskId, workflowType: WORKFLOW_TYPES.bulk, args: [], staged: 0, stagingAt: at,
       staticSummary: `Bulk ${taskId} of source ${source}`,
     });
+    const winner = key ? await this.claimKey(key, taskId, start._id) : undefined;
+    if (winner) return { ...winner, bulkId: winner.taskId, status: 'ACCEPTED', replayed: true };
     const chunkStarts: number[] = [];
     let count = 0;
     try {
@@ -99,6 +107,62 @@ export class BulkService {
     return { taskId, bulkId: taskId, status: 'ACCEPTED' };
   }
 
+  /**
+   * The bulk an earlier request with this `Idempotency-Key` made, when it was accepted (its task exists). A 409 while
+   * that request is still arriving (its start is recorded, its task not written yet). Undefined when no request used
+   * the key, or the one that did was not accepted (refused, cut, or its API died): this request then takes the key over.
+   */
+  private async acceptedWith(key: string): Promise<{ taskId: string } | undefined> {
+    const doc = await this.store.idempotencyKeys.findOne({ _id: key });
+    if (!doc) return undefined;
+    const state = await this.stateOf(doc.taskId);
+    if (state === 'accepted') return { taskId: doc.taskId };
+    if (state === 'arriving') throw arriving(doc.taskId);
+    return undefined;
+  }
+
+  /**
+   * Where the bulk of a task id stands. The start is read before the task: an API records the start, writes the task,
+   * then removes the start (or removes the start without a task when the bulk was refused), so a start found missing
+   * and then no task means the bulk was not accepted, and never will be.
+   */
+  private async stateOf(taskId: string): Promise<'accepted' | 'arriving' | 'gone'> {
+    const started = await this.store.workflowStarts.findOne({ _id: `bulk:${taskId}` }, { projection: { _id: 1 } });
+    if (await this.store.tasks.findOne({ _id: taskId }, { projection: { _id: 1 } })) return 'accepted';
+    return started ? 'arriving' : 'gone';
+  }
+
+  /**
+   * Binds the key to this request's task, after its start is recorded (so that a request that finds the key with neither
+   * the task nor the start knows the earlier one was not accepted). Conditional writes: of requests racing for the key,
+   * one binds it; each other one gets the winner's answer once it is accepted, or a 409 while it arrives. Undefined when
+   * this request holds the key; else the answer to give (its own recorded start then removed).
+   */
+  private async claimKey(key: string, taskId: string, startId: string): Promise<{ taskId: string } | undefined> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const at = this.now().toISOString();
+      const existing = await this.store.idempotencyKeys.findOne({ _id: key });
+      if (!existing) {
+        const inserted = await this.store.idempotencyKeys.insertOne({ _id: key, taskId, createdAt: at }).then(() => true, (err: unknown) => {
+          if ((err as { code?: number }).code === 11000) return false;
+          throw err;
+        });
+        if (inserted) return undefined;
+        continue;
+      }
+      const state = await this.stateOf(existing.taskId);
+      if (state !== 'gone') {
+        await this.store.workflowStarts.deleteOne({ _id: startId });
+        if (state === 'accepted') return { taskId: existing.taskId };
+        throw arriving(existing.taskId);
+      }
+      const res = await this.store.idempotencyKeys.updateOne({ _id: key, taskId: existing.taskId }, { $set: { taskId, createdAt: at } });
+      if (res.matchedCount === 1) return undefined;
+    }
+    await this.store.workflowStarts.deleteOne({ _id: startId });
+    throw arriving('(another request)');
+  }
+
   /** Removes what a bulk that was not accepted staged, and its recorded start; what fails here the sweep removes. */
   private async dropStaged(taskId: string, startId: string, chunks: number): Promise<void> {
     try {
@@ -108,6 +172,10 @@ export class BulkService {
       // The sweep finds the start without a task after its grace period and removes the chunks (WorkflowStarts.resume).
     }
   }
+}
+
+function arriving(taskId: string): SluiceError {
+  return new SluiceError('ALREADY_EXISTS', `a bulk with this Idempotency-Key is still being received (task ${taskId}); send again once it is answered`);
 }
 
 /** The key a staged operation that could not be parsed is kept under: its chunk's run gives it a FAILURE receipt. */

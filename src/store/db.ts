@@ -6,8 +6,7 @@ import type {
   HistoryDoc,
   VocabularyDoc,
   ApiKeyDoc, BulkChunkDoc, BundleDoc, ChunkProgressDoc, ExecutionDoc, HeadDoc, LockDoc, StepDecisionDoc, PipelineDoc, ProfileDoc, PurgeDoc, ReceiptDoc,
-  RelationshipDefinitionDoc, RelationshipDoc, ResourceDoc, ReviewEntryDoc, SourceDoc, TaskDoc, WorkflowStartDoc,
-} from './documents';
+  RelationshipDefinitionDoc, RelationshipDoc, ResourceDoc, ReviewEntryDoc, SourceDoc, TaskDoc, WorkflowStartDoc, IdempotencyKeyDoc } from './documents';
 import { InsertBatcher } from './insert-batcher';
 import { insertHistoryBatch } from './history-batches';
 
@@ -47,6 +46,8 @@ export interface Store {
   /** The executions waiting in review (written by their workflows) and reviewers' claims on them (written by the API). */
   reviewQueue: Collection<ReviewEntryDoc>;
   reviewAssignments: Collection<AssignmentDoc>;
+  /** A bulk's `Idempotency-Key` and the task it made (src/services/bulk.ts). */
+  idempotencyKeys: Collection<IdempotencyKeyDoc>;
   /** Bulk and bundle workflow starts an API recorded and Temporal has not confirmed yet (src/records/workflow-starts.ts). */
   workflowStarts: Collection<WorkflowStartDoc>;
   /** Inserts of the write paths (single writes, hand-offs to pipelines, locks), group-committed (see InsertBatcher). */
@@ -105,6 +106,7 @@ export async function connectStore(uri: string, dbName: string): Promise<Store> 
     reviewQueue: db.collection('review_queue'),
     reviewAssignments: db.collection('review_assignments'),
     workflowStarts: db.collection('workflow_starts'),
+    idempotencyKeys: db.collection('idempotency_keys'),
     close: () => client.close(),
   };
 }

@@ -351,6 +351,14 @@ export interface WorkflowStartDoc {
   createdAt: string;
 }
 
+/** A bulk request's `Idempotency-Key` in its source, and the task the request made with it. */
+export interface IdempotencyKeyDoc {
+  /** `{source}:{key}` */
+  _id: string;
+  taskId: string;
+  createdAt: string;
+}
+
 /** A chunk of a bulk's staged operations, packed (see packJson): ids of generated records are fixed in it. */
 export interface BulkChunkDoc {
   _id: string;

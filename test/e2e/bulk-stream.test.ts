@@ -139,3 +139,45 @@ test.each([
   if (error) expectError(res, status, error);
   else expect(res.status).toBe(status);
 });
+
+describe('Idempotency-Key', () => {
+  const body = (tag: string): string => [0, 1, 2].map((i) => JSON.stringify({ action: 'UPSERT', upsert: { id: `idem-${tag}-${i}`, type: 'office', data: { name: `${tag} ${i}` } } })).join('\n');
+
+  test('a bulk sent again with the same key gets the first answer and runs nothing; the same key in another source is another bulk', async () => {
+    const headers = { ...NDJSON, 'idempotency-key': 'import-42-batch-0' };
+    const first = await api.request('POST', `${S}/resources/bulk`, { raw: body('a'), headers });
+    const again = await api.request('POST', `${S}/resources/bulk`, { raw: body('b'), headers });
+    expect(first.status).toBe(202);
+    expect({ status: again.status, body: again.body, replayed: again.headers.get('idempotency-replayed') }).toEqual({ status: 202, body: first.body, replayed: 'true' });
+    expect((await settled(first.body.taskId)).counts.SUCCESS).toBe(3);
+    // Nothing of the second body ran.
+    expect((await api.request('GET', `${S}/resources/office/idem-b-0`)).status).toBe(404);
+    expectError(await api.request('POST', `${S}/resources/bulk`, { raw: body('c'), headers: { ...NDJSON, 'idempotency-key': 'bad key with spaces' } }), 400, 'INVALID_ARGUMENT');
+  });
+
+  test('racing: the same key sent by ten clients at once makes one bulk; each answer is that bulk or a 409 (five rounds)', async () => {
+    for (let round = 0; round < 5; round++) {
+      const headers = { ...NDJSON, 'idempotency-key': `race-${round}-${Date.now()}` };
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => api.request('POST', `${S}/resources/bulk`, { raw: body(`race${round}x${i}`), headers })));
+      const accepted = answers.filter((a) => a.status === 202);
+      expect(accepted.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(accepted.map((a) => a.body.taskId)).size).toBe(1);
+      for (const a of answers.filter((x) => x.status !== 202)) expectError(a, 409, 'ALREADY_EXISTS');
+      await settled(accepted[0]?.body.taskId);
+      // Exactly one of the ten bodies ran.
+      const ran = await Promise.all(Array.from({ length: 10 }, async (_, i) => (await api.request('GET', `${S}/resources/office/idem-race${round}x${i}-0`)).status));
+      expect(ran.filter((st) => st === 200)).toHaveLength(1);
+    }
+  }, 60_000);
+
+  test('a key whose request was refused (cut mid-body) is free again: the retry is accepted and runs', async () => {
+    const key = `cut-${Date.now()}`;
+    const line = Buffer.from(`${JSON.stringify({ action: 'UPSERT', upsert: { id: 'idem-cut', type: 'office', data: { name: 'z'.repeat(500) } } })}\n`);
+    const cut = await send(`${S}/resources/bulk`, { ...NDJSON, 'idempotency-key': key }, Array.from({ length: 50 }, () => Buffer.concat(Array.from({ length: 100 }, () => line))), true);
+    expect(cut).toEqual({ gone: expect.any(String) });
+    const retry = await waitFor(() => api.request('POST', `${S}/resources/bulk`, { raw: body('retry'), headers: { ...NDJSON, 'idempotency-key': key } }), (r) => r.status !== 409, 10_000, 'the cut request to be cleaned up');
+    expect(retry.status).toBe(202);
+    expect(retry.headers.get('idempotency-replayed')).toBeNull();
+    expect((await settled(retry.body.taskId)).counts.SUCCESS).toBe(3);
+  });
+});

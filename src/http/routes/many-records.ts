@@ -1,3 +1,4 @@
+import { SluiceError } from '../../errors';
 import { BulkBodySchema } from '../../schemas/bulk';
 import { BULK_BODY_TYPES, streamedOperations } from '../../services/bulk-stream';
 import { BundleBodySchema } from '../../schemas/bundle';
@@ -10,6 +11,15 @@ import { READERS, json } from '../route';
 import { NO_SOURCE, apiRoute } from './deps';
 
 const SRC = '/sources/{sourceKey}/v1';
+
+/** A bulk's `Idempotency-Key` header: 1 to 255 visible ASCII characters; a 400 otherwise. */
+function idempotencyKeyOf(value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(value)) {
+    throw new SluiceError('INVALID_ARGUMENT', 'invalid Idempotency-Key header', [{ path: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
+  }
+  return value;
+}
 const INGEST = { roles: ['ingest'], scope: 'source' } as const;
 
 /**
@@ -23,17 +33,24 @@ export const manyRecordRoutes = [
     description: 'The body is streamed, never held whole, and staged in chunks as it arrives; its limit is BODY_LIMIT_BULK (5 GiB by default: a 413 above it). '
       + 'JSON: the envelope `{"operations":[...]}`, checked as it streams (400 when malformed, and nothing is kept). NDJSON (`application/x-ndjson`): one operation per line; '
       + 'a line that is not a JSON object with an `action` is that operation\'s FAILURE receipt, naming its line. Gzip bodies (`Content-Encoding: gzip`) are taken. '
-      + 'Operations run in order and independently: an invalid one is a FAILURE receipt. Receipts carry `index`, the operation\'s position in the request. Poll the task (`bk_...`).',
+      + 'Operations run in order and independently: an invalid one is a FAILURE receipt. Receipts carry `index`, the operation\'s position in the request. Poll the task (`bk_...`). '
+      + 'With an `Idempotency-Key` header (Sluice), a request sent again with the same key gets the first one\'s answer (header `Idempotency-Replayed: true`) and runs nothing; a 409 while the first is still arriving.',
     access: INGEST, body: BulkBodySchema, bodyLimit: 'bulk', stream: true, bodyTypes: BULK_BODY_TYPES,
     responses: { 202: json('ACCEPTED: the bulk runs in Temporal.', BulkAcceptedSchema) },
-    errors: { ...NO_SOURCE, CONTENT_TOO_LARGE: 'the body is over BODY_LIMIT_BULK', UNSUPPORTED_MEDIA_TYPE: 'the body is neither JSON nor NDJSON, or its encoding is not identity, gzip or deflate' },
+    errors: { ...NO_SOURCE, CONTENT_TOO_LARGE: 'the body is over BODY_LIMIT_BULK', UNSUPPORTED_MEDIA_TYPE: 'the body is neither JSON nor NDJSON, or its encoding is not identity, gzip or deflate', ALREADY_EXISTS: 'a bulk with the same Idempotency-Key is still being received' },
     handler: async ({ params, actor, deps, req, res, bodyLimit }) => {
+      const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
       try {
-        return {
-          status: 202,
-          body: await deps.bulk.accept(params.sourceKey, collection === 'resources' ? 'RESOURCE' : 'RELATIONSHIP',
-            streamedOperations(req, req.headers['content-type'] ?? '', req.headers['content-encoding'], bodyLimit), actor),
-        };
+        const { replayed, ...accepted } = await deps.bulk.accept(params.sourceKey, collection === 'resources' ? 'RESOURCE' : 'RELATIONSHIP',
+          streamedOperations(req, req.headers['content-type'] ?? '', req.headers['content-encoding'], bodyLimit), actor,
+          idempotencyKey === undefined ? {} : { idempotencyKey });
+        if (replayed) {
+          // The same request accepted before: its answer again, and this body is not read.
+          res.setHeader('Idempotency-Replayed', 'true');
+          if (!req.complete) res.setHeader('Connection', 'close');
+          req.resume();
+        }
+        return { status: 202, body: accepted };
       } catch (err) {
         // Refused before its body ended (413, a malformed envelope): the rest is not worth reading on a kept-alive connection.
         if (!req.complete) res.setHeader('Connection', 'close');
