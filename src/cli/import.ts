@@ -15,7 +15,7 @@ export interface ImportOptions {
   collection: 'resources' | 'relationships';
   /** Operations per bulk. */
   batchSize: number;
-  /** Bulks sent and not yet answered at once. */
+  /** Bulks sent and not yet ended (answered, then every operation final) at once. */
   concurrency: number;
   checkpointFile: string;
   errorFile: string;
@@ -190,7 +190,8 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
         }
         return;
       }
-      while (inFlight.size >= opts.concurrency) await Promise.race(inFlight);
+      // Paced by the API: a bulk is sent once fewer than `concurrency` are on their way or still running.
+      while (inFlight.size + following.length >= opts.concurrency && !failure) await sleep(50);
       if (failure) throw failure;
       progress.sent += fullOps.length;
       const p: Promise<void> = send(full, fullOps).catch((err: unknown) => {

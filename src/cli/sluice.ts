@@ -18,7 +18,7 @@ Options:
   --url <url>             the API (or SLUICE_URL; default http://127.0.0.1:8080)
   --key <key>             an ingest key (or SLUICE_API_KEY; default: .data/admin-key when present)
   --batch <n>             operations per bulk (default 5000)
-  --concurrency <n>       bulks sent and not yet answered at once (default 2)
+  --concurrency <n>       bulks on their way or still running at once (default 2)
   --checkpoint <file>     default <file>.sluice-checkpoint.json (stdin: sluice-import.checkpoint.json)
   --errors <file>         default <file>.errors.ndjson (stdin: sluice-import.errors.ndjson)
   --no-progress           no progress bar; progress lines (JSON) go to stderr every 2 s, as when not on a terminal`;
