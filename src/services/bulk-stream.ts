@@ -65,8 +65,10 @@ function bodyBytes(req: Readable, encoding: string | undefined, limit: number): 
   else if (enc !== 'identity') throw new SluiceError('UNSUPPORTED_MEDIA_TYPE', `content encoding ${encoding} is not supported; send identity, gzip or deflate`);
   stages.push(new BodyCheck(limit));
   const first = stages[0] as Transform;
+  // Closed before its end: the client went away mid-body. (A body read to its end may close before the stages have
+  // drained it: `readableEnded`, or an HTTP request's `complete`, tells the two apart.)
   const gone = (): void => {
-    if (!(req as Readable & { complete?: boolean }).complete) first.destroy(new Error('the client closed the connection before the body ended'));
+    if (!req.readableEnded && !(req as Readable & { complete?: boolean }).complete) first.destroy(new Error('the client closed the connection before the body ended'));
   };
   const failed = (err: Error): void => {
     first.destroy(err);

@@ -12,7 +12,7 @@ async function read(body: string | Buffer, type: string, opts: { limit?: number;
     for await (const item of streamedOperations(Readable.from(pieces), type, opts.encoding, opts.limit ?? 1e9)) out.push(item);
   } catch (err) {
     const e = err as { type: string; message: string; details: unknown[] };
-    out.push({ error: e.type, message: e.message, ...(e.details.length ? { details: e.details } : {}) });
+    out.push({ error: e.type, message: e.message, ...(e.details?.length ? { details: e.details } : {}) });
   }
   return out;
 }
