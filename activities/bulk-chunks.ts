@@ -14,14 +14,13 @@ import { type ResourceService } from '../src/records/resources';
 import { documentId } from '../src/records/keys';
 import type { OperationOf, TaskService } from '../src/records/tasks';
 import {
-  RelationshipOperationSchema, ResourceOperationSchema, type RelationshipOperation, type ResourceOperation,
+  MALFORMED, RelationshipOperationSchema, ResourceOperationSchema, type RelationshipOperation, type ResourceOperation,
 } from '../src/schemas/bulk';
 import { ACTIVE_EXECUTION_STATUSES, type Action, type TargetType } from '../src/domain';
 import type { Store } from '../src/store/db';
 import type { ChunkReceipt, ReceiptDoc, ResourceDoc, TaskDoc } from '../src/store/documents';
 import { writeErrorsOf } from '../src/store/insert-batcher';
 import { unpackJson } from '../src/store/packed';
-import { MALFORMED } from '../src/services/bulk';
 import type { ActivityDeps } from './deps';
 import { createPipelineActivities } from './pipeline';
 import { executionWorkflowId } from '../workflows/messages';

@@ -79,8 +79,8 @@ export function receiptOut(doc: ReceiptDoc): Receipt {
   const { taskId, action, targetType, type, id, status, receivedAt, completedAt, error, pipelineExecution } = doc;
   return {
     taskId,
-    // The operation's position in its bulk or bundle request (from 0); a single request's only receipt has none.
-    ...(taskId.startsWith('s_') ? {} : { index: doc.seq }),
+    // The operation's position in its bulk or bundle request (from 0); a single request's or a purge's receipt has none.
+    ...(taskId.startsWith('bk_') || taskId.startsWith('bd_') ? { index: doc.seq } : {}),
     action, targetType, type, id, status, receivedAt,
     ...(completedAt ? { completedAt } : {}),
     ...(error ? { error: receiptError(status, error) } : {}),

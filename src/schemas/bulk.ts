@@ -6,6 +6,9 @@ const TypeKey = z.string().min(1).max(62);
 const Id = z.string().min(1).max(93);
 const End = z.object({ id: Id, type: TypeKey.optional() }).strict();
 
+/** The key a staged operation that could not be parsed is kept under: its chunk's run gives it a FAILURE receipt. */
+export const MALFORMED = '$malformed';
+
 /** One resource operation of a bulk or bundle. */
 export const ResourceOperationSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('CREATE'), create: z.object({ id: Id.optional(), type: TypeKey, data: Data, contained: ContainedInputSchema.optional(), meta: MetaInputSchema.optional() }).strict() }).strict(),

@@ -66,7 +66,7 @@ export const AcceptedSchema = z.object({ taskId: TaskIdSchema, status: z.literal
 
 export const ReceiptSchema = z.object({
   taskId: TaskIdSchema,
-  index: z.number().int().min(0).optional().describe('Sluice: the operation\'s position in its bulk or bundle request, from 0 (an NDJSON body\'s line is `index` + 1 when it has no blank lines). Absent on a single request\'s receipt.'),
+  index: z.number().int().min(0).optional().describe('Sluice: the operation\'s position in its bulk or bundle request, from 0 (an NDJSON body\'s line is `index` + 1 when it has no blank lines). Absent on a single request\'s or a purge\'s receipt.'),
   action: ActionSchema,
   targetType: TargetTypeSchema,
   type: z.string(),

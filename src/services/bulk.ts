@@ -9,6 +9,7 @@ import type { WorkflowStarts } from '../records/workflow-starts';
 import { WORKFLOW_TYPES, type BulkWorkflowInput } from '../../workflows/messages';
 import { SluiceError } from '../errors';
 import type { StreamedOperation } from './bulk-stream';
+import { MALFORMED } from '../schemas/bulk';
 
 /** Operations staged per chunk document; a chunk is what one activity processes. */
 export const CHUNK_SIZE = 1000;
@@ -178,8 +179,6 @@ function arriving(taskId: string): SluiceError {
   return new SluiceError('ALREADY_EXISTS', `a bulk with this Idempotency-Key is still being received (task ${taskId}); send again once it is answered`);
 }
 
-/** The key a staged operation that could not be parsed is kept under: its chunk's run gives it a FAILURE receipt. */
-export const MALFORMED = '$malformed';
 
 /** How often a bulk still arriving touches its start: the sweep leaves a start alone while it is touched (its grace is minutes). */
 const TOUCH_EVERY_MS = 30_000;
