@@ -130,7 +130,16 @@ class Outcomes {
       .find({ source: SOURCE, kind: sent.via === 'bulk' ? 'BULK' : 'BUNDLE', operationCount: sent.ops.length, createdAt: { $gte: from, $lte: to } }, { projection: { _id: 1 } })
       .toArray();
     const free = found.map((t) => String(t._id)).filter((id) => !claimed.has(id));
-    return free.length === 1 ? free[0] : undefined;
+    // Two unanswered requests of the same kind and size, sent close together, both fit that window: the task is the one
+    // whose receipts name this request's records (a 12-minute soak found a bundle's task given to its neighbour).
+    const wanted = sent.ops.map((op) => `${op.type}/${op.id}`).sort();
+    const matching: string[] = [];
+    for (const id of free) {
+      const res = await this.api.read(`${S}/tasks/${id}?withReceipts=true&perPage=1000`);
+      const receipts = res.status === 200 ? ((res.body as ApiTask).receipts ?? []) : [];
+      if (isDeepStrictEqual(receipts.map((r) => `${r.type}/${r.id}`).sort(), wanted)) matching.push(id);
+    }
+    return matching.length === 1 ? matching[0] : undefined;
   }
 
   private async readTask(sent: Sent, taskId: string): Promise<void> {
