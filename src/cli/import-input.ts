@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { JSONParser } from '@streamparser/json';
 import { parse as parseCsv } from 'csv-parse';
 import { z } from 'zod';
+import { notAnOperation } from '../services/bulk-stream';
 
 /** One input line (NDJSON, CSV row) or array item (JSON): the operation it gives, or why it gives none. */
 export type InputItem = { line: number; op: Record<string, unknown> } | { line: number; error: string };
@@ -51,10 +52,10 @@ export function openInput(file: string): Readable {
   return file === '-' ? process.stdin : createReadStream(file);
 }
 
+/** The same check as the API's for a streamed operation, so a line the importer sends is one the API takes as one. */
 function operationOrError(line: number, value: unknown): InputItem {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { line, error: 'not a JSON object' };
-  if (typeof (value as Record<string, unknown>).action !== 'string') return { line, error: 'no string `action`' };
-  return { line, op: value as Record<string, unknown> };
+  const why = notAnOperation(value);
+  return why ? { line, error: why } : { line, op: value as Record<string, unknown> };
 }
 
 async function* ndjsonItems(input: Readable): AsyncIterable<InputItem> {

@@ -89,7 +89,7 @@ function bodyBytes(req: Readable, encoding: string | undefined, limit: number): 
 }
 
 /** Why a parsed value cannot be an operation; undefined when it can (an object with a string `action`, not too deep). */
-function notAnOperation(value: unknown): string | undefined {
+export function notAnOperation(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'an operation must be a JSON object';
   if (typeof (value as Record<string, unknown>).action !== 'string') return 'an operation must have a string `action`';
   const hazard = findJsonHazard(value, MAX_DEPTH);
