@@ -194,7 +194,11 @@ test('a newer request for a record of a bundle whose execution had reported READ
   // The first operation's execution has run its steps and reported READY; the second waits for a reviewer.
   await waitFor(async () => api.store.executions.find({ bundleId: bundle.body.taskId }).toArray(), (es) => es.length === 2 && es.some((e) => e.status === 'IN_REVIEW') && es.some((e) => e.status === 'IN_PROGRESS' && e.steps.every((s) => s.status !== 'PENDING')), 30_000, 'one READY, one in review');
   await new Promise((r) => setTimeout(r, 500));
-  const newer = await api.request('PUT', `${S}/resources/fenced/bd-ready`, { body: { data: { name: ' newer ' } } });
+  // Through a second API with the default supersede deadline: this suite's 1.5 s one is for the faults above, and the
+  // drop this request waits for (child cancelled, bundle told, bundle dropped, child closed) took longer under the load
+  // of the whole suite once (a 409). The second API writes to the same database and task queue.
+  const patient = await startApi({ join: api });
+  const newer = await patient.request('PUT', `${S}/resources/fenced/bd-ready`, { body: { data: { name: ' newer ' } } }).finally(() => patient.close());
   expect(newer.status).toBe(202);
   const dropped = await waitFor(() => task(bundle.body.taskId), (t) => t.status !== 'PENDING', 30_000, 'the bundle');
   expect(dropped.status).toBe('CANCELLED');
